@@ -1,0 +1,3 @@
+from ccaudit.cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""The command line: options -> a frozen RunConfig -> the pipeline -> a report and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from ccaudit import __version__, exitcodes
+from ccaudit.model import SEVERITIES, Severity
+from ccaudit.reporters import REPORTERS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failure(click.ClickException):
+    """One clear line on stderr and exit 2."""
+
+    exit_code = exitcodes.USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"ccaudit: error: {self.format_message()}", err=True)
+
+
+def guarded(func: F) -> F:
+    """Known errors become one line and exit 2; anything else too, unless --debug."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ccaudit.discover import PathNotFound
+        from ccaudit.rulesets import RulesetError
+
+        try:
+            return func(*args, **kwargs)
+        except PathNotFound as exc:
+            raise Failure(f"path does not exist: {exc}") from None
+        except RulesetError as exc:
+            raise Failure(f"ruleset: {exc}") from None
+        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("CCAUDIT_DEBUG") or click.get_current_context().find_root().params.get("debug"):
+                raise
+            raise Failure(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ccaudit")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def main(debug: bool) -> None:
+    """Compliance-as-code linter for AI agents in customer contact centers."""
+
+
+def _use_color(flag: bool | None, output: str | None) -> bool:
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return output is None and sys.stdout.isatty()
+
+
+def _default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS else "text"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default=None,
+              help="Report format (default: text; github when GITHUB_ACTIONS=true).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--select", multiple=True, metavar="ID", help="Run only these controls (id, slug or id prefix).")
+@click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix).")
+@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
+              help="Add a ruleset: a built-in name or a YAML file.")
+@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
+@guarded
+def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str, select: tuple[str, ...],
+          ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...],
+          color: bool | None) -> None:
+    """Check manifests in PATHS (files or folders; default: the current folder)."""
+    from ccaudit.evaluate import Selection
+    from ccaudit.pipeline import RunConfig, run
+    from ccaudit.reporters import ReportOptions
+    from ccaudit.rulesets import load_ruleset
+
+    selection = _selection(select, ignore)
+    config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in rulesets), assume_all, selection, exclude)
+    result = run(config)
+    report = REPORTERS[fmt or _default_format()](result, ReportOptions(_use_color(color, output)))
+    _write(report, output)
+    sys.exit(exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
+
+
+def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
+    from ccaudit.evaluate import Selection
+    from ccaudit.rulesets import catalog
+
+    for value in (*select, *ignore):
+        if not any(c.id.startswith(value.upper()) or c.slug == value.lower() for c in catalog().values()):
+            raise Failure(f"unknown control {value!r} (see `ccaudit rules`)")
+    for value in ignore:
+        for control in catalog().values():
+            if (control.id.startswith(value.upper()) or control.slug == value.lower()) and not control.suppressible:
+                raise Failure(f"{control.id} ({control.slug}) cannot be switched off with --ignore; "
+                              "only a configuration waiver can set it aside")
+    return Selection(select, ignore)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise Failure(f"cannot write {output}: {exc.strerror}") from None
+
+
+@main.command("standard")
+@click.argument("manifest", type=click.Path())
+@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH", help="Add a ruleset.")
+@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
+def standard_command(manifest: str, rulesets: tuple[str, ...], assume_all: bool, fmt: str) -> None:
+    """The effective highest standard for one manifest: each parameter and who binds it."""
+    from ccaudit.info import standard_report
+    from ccaudit.rulesets import load_ruleset
+
+    if not os.path.exists(manifest):
+        raise Failure(f"path does not exist: {manifest}")
+    click.echo(standard_report(manifest, tuple(load_ruleset(r) for r in rulesets), assume_all, fmt), nl=False)
+
+
+@main.command()
+@click.option("--ruleset", "ruleset", default=None, metavar="NAME-OR-PATH", help="Only this ruleset's controls.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@guarded
+def rules(ruleset: str | None, fmt: str) -> None:
+    """Every control, its severity, and the rulesets that require it with citations."""
+    from ccaudit.info import rules_report
+
+    click.echo(rules_report(ruleset, fmt), nl=False)
+
+
+@main.command()
+@click.argument("control")
+@guarded
+def explain(control: str) -> None:
+    """One control in full: what, why, the law, a failing and a passing example."""
+    from ccaudit.info import explain_report
+
+    text = explain_report(control)
+    if text is None:
+        raise Failure(f"unknown control {control!r} (see `ccaudit rules`)")
+    click.echo(text, nl=False)

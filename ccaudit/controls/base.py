@@ -1,0 +1,144 @@
+"""What every control shares: the manifest context, the hit a control reports, small readers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import yaml
+
+from ccaudit.model import Path, Severity
+from ccaudit.regions import RegionTable
+from ccaudit.rulesets import CATEGORIES, ControlStandard
+
+UNBOUNDED = frozenset({"indefinite", "forever"})
+CHANNELS = ("voice", "chat", "email", "sms")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One manifest, as the controls see it (values already validated)."""
+
+    spec: Mapping[str, Any]
+    pd: tuple[str, ...]
+    regions: RegionTable
+
+    def section(self, key: str) -> Mapping[str, Any]:
+        value = self.spec.get(key)
+        return value if isinstance(value, dict) else {}
+
+    def items(self, key: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+        """(index, item) of a list of mappings; items that broke the schema are left out."""
+        value = self.spec.get(key)
+        for index, item in enumerate(value if isinstance(value, list) else ()):
+            if isinstance(item, dict):
+                yield index, item
+
+    def tool_categories(self, tool: Mapping[str, Any]) -> tuple[str, ...]:
+        """A tool without ``dataCategories`` touches every category of PD (fail closed)."""
+        return _categories(tool.get("dataCategories"), self.pd)
+
+    def vendor_receives(self, vendor: Mapping[str, Any]) -> tuple[str, ...]:
+        """A vendor without ``receives`` receives all of PD (fail closed)."""
+        return _categories(vendor.get("receives"), self.pd)
+
+    def channels(self) -> tuple[str, ...]:
+        value = self.spec.get("channels")
+        return tuple(c for c in value if isinstance(c, str)) if isinstance(value, list) else CHANNELS
+
+
+def _categories(value: Any, pd: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return pd
+    return tuple(c for c in CATEGORIES if c in value)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One wrong or missing value, as a control reports it.
+
+    ``path`` is where it belongs (a missing key points at its parent when located);
+    ``param`` and ``breaks`` say which rulesets' own requirement it breaks, so that the
+    finding can name the binding ones; ``severity`` raises the finding to at least that.
+    """
+
+    path: Path
+    message: str
+    remediation: str = ""
+    param: str | None = None
+    breaks: Callable[[Any], bool] | None = None
+    severity: Severity | None = None
+
+
+class Check(Protocol):
+    def __call__(self, ctx: Context, std: ControlStandard) -> Iterable[Hit]: ...
+
+
+def is_unbounded(value: Any) -> bool:
+    return value is None or value == -1 or value in UNBOUNDED
+
+
+def days(value: Any) -> float:
+    """A duration as a number; unbounded or missing is infinite."""
+    return float("inf") if is_unbounded(value) or not isinstance(value, (int, float)) else float(value)
+
+
+def describe(path: Path, value: Any) -> str:
+    """``logging.toolCalls is missing`` or ``logging.toolCalls is false``."""
+    name = ".".join(str(p) for p in path[1:] if isinstance(p, str))
+    if value is None:
+        return f"{name} is missing"
+    return f"{name} is {render(value)}"
+
+
+def render(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    return str(value)
+
+
+def snippet(spec: Mapping[str, Any], path: Path, value: Any) -> str:
+    """A YAML fragment under ``spec`` that sets ``path`` to ``value`` (list items named by ``name``)."""
+    lines: list[str] = []
+    indent, node = "", spec
+    for part in path[1:-1]:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else {}
+            name = item.get("name", "...") if isinstance(item, dict) else "..."
+            lines.append(f"{indent}- name: {name}")
+            indent += "  "
+            node = item
+        else:
+            lines.append(f"{indent}{part}:")
+            indent += "  "
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+    lines.append(f"{indent}{path[-1]}: {render(value)}")
+    return "\n".join(lines)
+
+
+def require_true(ctx: Context, section: str, key: str, why: str) -> Iterator[Hit]:
+    """The common check: ``spec.<section>.<key>`` must be ``true``."""
+    value = ctx.section(section).get(key)
+    if value is not True:
+        path = ("spec", section, key)
+        yield Hit(path, f"{describe(path, value)}; {why}", snippet(ctx.spec, path, True))
+
+
+def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: str, unit: str,
+            what: str, *, bounded: bool = False) -> Iterator[Hit]:
+    """A duration at most the effective ``param`` (missing or unbounded fails it).
+
+    Without a ``param`` value nothing is imposed, unless ``bounded`` asks for any bound.
+    """
+    limit = std.value(param)
+    if limit is None and not (bounded and is_unbounded(value)):
+        return
+    if limit is not None and days(value) <= limit:
+        return
+    state = "missing" if value is None else ("unbounded" if is_unbounded(value) else f"{value} {unit}")
+    required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
+    fix = snippet(ctx.spec, path, limit if limit is not None else 30)
+    yield Hit(path, f"{what} is {state}; {required}", fix, param, lambda own: days(value) > own)

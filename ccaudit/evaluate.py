@@ -1,0 +1,153 @@
+"""Evaluate stage: one validated manifest × the merged requirements -> findings."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ccaudit.controls import ALWAYS_ON, CONTROLS, Context, Hit
+from ccaudit.loader import Document, LoadProblem, locate
+from ccaudit.model import Finding, Path, Requirement, Severity
+from ccaudit.regions import region_table
+from ccaudit.rulesets import (ControlStandard, Ruleset, applicable, catalog, personal_data, standard)
+from ccaudit.validate import dotted
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which controls run: ``select``/``ignore`` are id or slug prefixes."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def wants(self, control_id: str) -> bool:
+        slug = catalog()[control_id].slug if control_id in catalog() else ""
+
+        def matches(prefixes: tuple[str, ...]) -> bool:
+            return any(control_id.startswith(p.upper()) or slug == p.lower() for p in prefixes)
+
+        return (not self.select or matches(self.select)) and not matches(self.ignore)
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The file and manifest a finding belongs to."""
+
+    file: str
+    repo_path: str
+    lines: list[str]
+    document: Document
+    manifest: str | None
+
+    def source(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    def fingerprint(self, control_id: str, path: Path) -> str:
+        """Control, repository path, manifest name and named path: no line, no offending value."""
+        parts = (control_id, self.repo_path, self.manifest or "", named_path(self.document.value, path))
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def problem_finding(problem: LoadProblem, where: Where) -> Finding:
+    """A load or schema problem (CCA001–CCA004) as a finding."""
+    control = catalog()[problem.control]
+    return Finding(control.id, control.slug, control.severity, where.file, problem.span, dotted(problem.path),
+                   where.manifest, problem.message, fingerprint=where.fingerprint(control.id, problem.path),
+                   source_line=where.source(problem.span.line))
+
+
+def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection: Selection) -> Iterator[Finding]:
+    manifest = where.document.value
+    spec = manifest["spec"]
+    pd = personal_data(spec)
+    rulesets = applicable(manifest, pd, extra, assume_all)
+    yield from _unknown_regulations(where, spec)
+    merged = standard(rulesets, pd)
+    ctx = Context(spec, pd, region_table())
+    for control_id, check in (*ALWAYS_ON.items(), *CONTROLS.items()):
+        std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
+        if std is None or not selection.wants(control_id):
+            continue
+        for hit in check(ctx, std):
+            yield _finding(hit, std, where, manifest)
+
+
+def _always_on(control_id: str) -> ControlStandard:
+    return ControlStandard(catalog()[control_id], (), {})
+
+
+def _unknown_regulations(where: Where, spec: Mapping[str, Any]) -> Iterator[Finding]:
+    from ccaudit.rulesets import BUILTIN
+
+    names = spec.get("regulations")
+    for j, name in enumerate(names if isinstance(names, list) else ()):
+        if isinstance(name, str) and name not in BUILTIN:
+            path = ("spec", "regulations", j)
+            message = f"unknown ruleset {name!r} in spec.regulations (built-in: {', '.join(BUILTIN)})"
+            yield problem_finding(LoadProblem("CCA002", locate(where.document.node, path), message, path), where)
+
+
+def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str, Any]) -> Finding:
+    requirements, severity = _requirements(hit, std)
+    span = locate(where.document.node, hit.path)
+    control = std.control
+    return Finding(control.id, control.slug, max(severity, hit.severity or severity), where.file, span,
+                   dotted(hit.path), where.manifest, hit.message, requirements, hit.remediation,
+                   where.fingerprint(control.id, hit.path), where.source(span.line))
+
+
+def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ...], Severity]:
+    """Each requiring ruleset's own value, which of them bind, and the finding's severity."""
+    if not std.requirements:
+        return (), std.control.severity
+    effective = std.parameters.get(hit.param) if hit.param else None
+    if effective is None:
+        out = tuple(Requirement(r.ruleset, r.citations) for r in std.requirements)
+        return out, std.severity
+    breaks: Callable[[Any], bool] = hit.breaks or (lambda _: True)
+    out_list, broken = [], []
+    for r in std.requirements:
+        if r.ruleset not in effective.by_ruleset:
+            continue
+        own = effective.by_ruleset[r.ruleset]
+        is_broken = breaks(own)
+        binds = is_broken and (effective.merge == "union" or own == effective.value)
+        out_list.append(Requirement(r.ruleset, r.citations, own, binds))
+        if is_broken:
+            broken.append(r.severity)
+    return tuple(out_list), max(broken, default=std.severity)
+
+
+# ---- fingerprints --------------------------------------------------------------------
+
+
+def named_path(value: Any, path: Path) -> str:
+    """``spec.tools[crm.lookup_customer].scopes[crm:*]``: list items by name, never by index."""
+    out, node = "", value
+    for part in path:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            label = item.get("name") if isinstance(item, dict) else item
+            out += f"[{label if isinstance(label, (str, int, float)) else part}]"
+            node = item
+        else:
+            out += f".{part}" if out else part
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+
+def number_occurrences(findings: list[Finding]) -> list[Finding]:
+    """Findings whose fingerprints are equal get an occurrence number mixed in (the first keeps its own)."""
+    seen: dict[str, int] = {}
+    out = []
+    for finding in findings:
+        count = seen.get(finding.fingerprint, 0)
+        seen[finding.fingerprint] = count + 1
+        if count:
+            digest = hashlib.sha256(f"{finding.fingerprint}\x1f{count}".encode()).hexdigest()[:32]
+            finding = replace(finding, fingerprint=digest)
+        out.append(finding)
+    return out

@@ -1,0 +1,145 @@
+"""The informational commands: `standard`, `rules`, `explain` (text, JSON or Markdown)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ccaudit.model import Citation
+from ccaudit.rulesets import (BUILTIN, Control, ControlStandard, Ruleset, RulesetError, applicable, builtin,
+                              catalog, find_control, load_ruleset, personal_data, standard)
+
+
+def _cite(citations: Iterable[Citation]) -> str:
+    return "; ".join(c.ref + ("" if c.verified else " [unverified]") for c in citations)
+
+
+def _show(value: Any) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# ---- standard ------------------------------------------------------------------------
+
+
+def standard_rows(merged: dict[str, ControlStandard]) -> list[dict[str, Any]]:
+    rows = []
+    for control_id, std in merged.items():
+        by_ruleset = {r.ruleset: r for r in std.requirements}
+        for name, effective in std.parameters.items():
+            binding = [r for r in effective.by_ruleset if effective.binding(r)] if effective.merge != "union" \
+                else [r for r, v in effective.by_ruleset.items() if v]
+            rows.append({
+                "control": control_id, "parameter": name, "merge": effective.merge, "value": effective.value,
+                "binding": [{"ruleset": r, "citation": _cite(by_ruleset[r].citations)} for r in binding],
+                "others": {r: v for r, v in effective.by_ruleset.items() if r not in binding},
+            })
+    return rows
+
+
+def standard_report(path: str, extra: tuple[Ruleset, ...], assume_all: bool, fmt: str) -> str:
+    from ccaudit.pipeline import manifest_values
+
+    manifests = manifest_values(path)
+    if not manifests:
+        raise RulesetError(f"{path} holds no valid AgentDeployment manifest (run `ccaudit check {path}`)")
+    reports = []
+    for manifest in manifests:
+        pd = personal_data(manifest["spec"])
+        rulesets = applicable(manifest, pd, extra, assume_all)
+        merged = standard(rulesets, pd)
+        reports.append({"manifest": (manifest.get("metadata") or {}).get("name"), "personalData": list(pd),
+                        "rulesets": [r.id for r in rulesets], "controls": sorted(merged),
+                        "parameters": standard_rows(merged)})
+    if fmt == "json":
+        return json.dumps(reports, indent=2) + "\n"
+    return "\n".join(_standard_text(r) for r in reports)
+
+
+def _standard_text(report: dict[str, Any]) -> str:
+    lines = [f"Manifest: {report['manifest']}",
+             f"Rulesets applied: {', '.join(report['rulesets'])}",
+             f"Personal data: {', '.join(report['personalData']) or 'none'}",
+             f"Controls required: {len(report['controls'])}", ""]
+    table = [("parameter", "effective", "binding (citation)", "other rulesets")]
+    for row in report["parameters"]:
+        binding = "; ".join(f"{b['ruleset']}: {b['citation']}" for b in row["binding"])
+        others = ", ".join(f"{r} {_show(v)}" for r, v in row["others"].items()) or "-"
+        table.append((f"{row['control']} {row['parameter']} ({row['merge']})", _show(row["value"]), binding, others))
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    for row in table:
+        lines.append("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+# ---- rules ---------------------------------------------------------------------------
+
+
+def _requirers(control: Control, rulesets: tuple[Ruleset, ...]) -> list[dict[str, Any]]:
+    return [{"ruleset": r.id, "severity": str(r.requirements[control.id].severity),
+             "parameters": dict(r.requirements[control.id].parameters),
+             "citation": _cite(r.requirements[control.id].citations)}
+            for r in rulesets if control.id in r.requirements]
+
+
+def rules_report(ruleset: str | None, fmt: str) -> str:
+    rulesets = (load_ruleset(ruleset),) if ruleset else tuple(builtin(n) for n in BUILTIN)
+    rows = []
+    for control in catalog().values():
+        requirers = _requirers(control, rulesets)
+        if ruleset and not requirers:
+            continue
+        rows.append({"id": control.id, "slug": control.slug, "severity": str(control.severity),
+                     "title": control.title, "suppressible": control.suppressible, "requiredBy": requirers})
+    if fmt == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    if fmt == "markdown":
+        out = ["| id | slug | severity | required by |", "|---|---|---|---|"]
+        out += [f"| {r['id']} | {r['slug']} | {r['severity']} | "
+                + ("<br>".join(f"{q['ruleset']}: {q['citation']}" for q in r["requiredBy"]) or "always on") + " |"
+                for r in rows]
+        return "\n".join(out) + "\n"
+    out = []
+    for r in rows:
+        out.append(f"{r['id']}  {r['slug']}  [{r['severity']}]  {r['title']}")
+        out += [f"    {q['ruleset']}: {q['citation']}" for q in r["requiredBy"]] or ["    always on"]
+    return "\n".join(out) + "\n"
+
+
+# ---- explain -------------------------------------------------------------------------
+
+
+def explain_report(key: str) -> str | None:
+    control = find_control(key)
+    if control is None:
+        return None
+    docs = control.docs
+    example = docs.get("example", {})
+    out = [f"{control.id} {control.slug} [{control.severity}]", control.title, "",
+           "What it does", _indent(docs.get("what", "")), "",
+           "Why it matters", _indent(docs.get("why", "")), ""]
+    requirers = [(r, r.requirements[control.id]) for r in (builtin(n) for n in BUILTIN) if control.id in r.requirements]
+    out.append("The law and the rulesets that require it")
+    if not requirers:
+        out.append("    always on (an input check)")
+    for ruleset, requirement in requirers:
+        params = ", ".join(f"{k} {_show(v)}" for k, v in requirement.parameters.items())
+        out.append(f"    {ruleset.id}" + (f" ({params})" if params else "") + f" [{requirement.severity}]")
+        for citation in requirement.citations:
+            out.append(f"      {citation.ref}" + ("" if citation.verified else " [unverified: secondary sources only]"))
+            if citation.quote:
+                out.append(f"        \"{citation.quote}\"")
+        if requirement.note:
+            out.append(f"      note: {requirement.note}")
+    scope = "the manifest" if example.get("scope") == "file" else "under spec:"
+    out += ["", f"Failing example ({scope})", _indent(example.get("failing", "").rstrip()), "",
+            f"Passing example ({scope})", _indent(example.get("passing", "").rstrip()), ""]
+    if control.parameters:
+        out.append("Parameters")
+        out += [f"    {p.name} ({p.merge}, {p.type}): {p.description}" for p in control.parameters]
+        out.append("")
+    return "\n".join(out)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.strip("\n").splitlines())

@@ -1,0 +1,341 @@
+"""Read a YAML file into documents whose values keep their positions.
+
+One libyaml pass (PyYAML's C parser) composes the node tree; values are then built with
+YAML 1.2 core-schema scalars, so ``NO`` stays a string and ``1:30`` stays text. Load
+problems are values (``LoadProblem``), never exceptions: a broken file becomes a located
+CCA001 finding and the run goes on. Nothing is constructed from a tag.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.cyaml import CParser
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ccaudit.model import FILE_START, Path, Span
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_ALIAS_NODES = 100_000
+MARKER = "apiVersion: ccaudit/"
+MANIFEST_KIND = "AgentDeployment"
+# kinds of ccaudit's own data files: not manifests, skipped silently
+OTHER_KINDS = frozenset({"Ruleset", "ControlCatalog", "RegionTable", "Config"})
+
+_PLAIN = "tag:ccaudit,2026:plain"
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null"))
+_MERGE_KEY = "<<"
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL_FLOATS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+AMBIGUOUS_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """A problem found while reading: which control, where, what."""
+
+    control: str
+    span: Span
+    message: str
+    path: Path = ()
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML document: its plain value and its node tree (for positions)."""
+
+    index: int
+    node: Node
+    value: Any = None
+    problems: list[LoadProblem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LoadedFile:
+    documents: list[Document]
+    error: LoadProblem | None
+    lines: list[str]
+    has_marker: bool
+
+
+class _LoadError(Exception):
+    def __init__(self, span: Span, message: str) -> None:
+        super().__init__(message)
+        self.span = span
+
+
+def node_span(node: Node, end: Node | None = None) -> Span:
+    start, stop = node.start_mark, (end or node).end_mark
+    return Span(start.line + 1, start.column + 1, stop.line + 1, stop.column + 1)
+
+
+def resolve_plain(text: str) -> Any:
+    """A plain scalar under the YAML 1.2 core schema."""
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _INT.fullmatch(text):
+        return int(text)
+    if text.startswith(("0o", "0x")):
+        try:
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        except ValueError:
+            return text
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    special = _SPECIAL_FLOATS.get(text.lower())
+    return text if special is None else special
+
+
+class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
+    """libyaml's composer with a resolver that marks plain scalars instead of typing them."""
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        yaml.resolver.BaseResolver.__init__(self)
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:
+            return _PLAIN
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: BOM first, then YAML's null-byte rule for UTF-16 without a BOM."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec)
+    if len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        return data.decode("utf-16-be")
+    if len(data) >= 2 and data[0] != 0 and data[1] == 0:
+        return data.decode("utf-16-le")
+    return data.decode("utf-8")
+
+
+def _decode_error_span(data: bytes, exc: UnicodeDecodeError) -> Span:
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+    return Span(line, column, line, column + 1)
+
+
+def _could_nest_deeply(text: str) -> bool:
+    """Cheap bound: without many of these characters no document can nest past the limit."""
+    return sum(text.count(c) for c in "[{-?") > MAX_DEPTH * 20
+
+
+def _check_depth(text: str) -> None:
+    """An event pass (libyaml's parser is iterative) before composing, which recurses in C."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _LoadError(Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2),
+                                 f"nesting deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
+    documents: list[Document] = []
+    try:
+        if _could_nest_deeply(text):
+            _check_depth(text)
+        loader = _Loader(text)
+        try:
+            while loader.check_node():
+                documents.append(Document(len(documents), loader.get_node()))
+        finally:
+            loader.dispose()
+    except _LoadError as exc:
+        return documents, LoadProblem("CCA001", exc.span, str(exc))
+    except yaml.MarkedYAMLError as exc:
+        return documents, LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc))
+    except yaml.YAMLError as exc:
+        return documents, LoadProblem("CCA001", FILE_START, f"cannot parse YAML: {exc}")
+    return documents, None
+
+
+def _mark_span(exc: yaml.MarkedYAMLError) -> Span:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return FILE_START
+    return Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return "YAML syntax error: " + ", ".join(parts)
+
+
+def read_file(path: str, max_bytes: int = MAX_BYTES) -> LoadedFile:
+    """Read, decode and compose one file. OSErrors are the caller's (reported at 1:1)."""
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        marker = MARKER.encode() in data
+        problem = LoadProblem("CCA001", FILE_START, f"file is larger than the {max_bytes // 1048576} MiB limit")
+        return LoadedFile([], problem, [], marker)
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as exc:
+        problem = LoadProblem("CCA001", _decode_error_span(data, exc),
+                              f"invalid {exc.encoding.upper()} (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+        return LoadedFile([], problem, [], MARKER.encode() in data)
+    documents, error = load_text(text)
+    return LoadedFile(documents, error, text.splitlines(), MARKER in text)
+
+
+# ---- building values ---------------------------------------------------------------
+
+
+def scalar_value(node: ScalarNode) -> Any:
+    if node.tag == _PLAIN:
+        return resolve_plain(node.value)
+    if node.tag == _CORE + "str":
+        return node.value
+    if node.tag in _SCALAR_TAGS and node.style is None:
+        return resolve_plain(node.value)
+    raise _LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+
+
+def mapping_pairs(node: MappingNode) -> Iterator[tuple[ScalarNode, Node]]:
+    """Key/value node pairs, merge keys (``<<``) expanded first so explicit keys win."""
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == _MERGE_KEY and key.tag == _PLAIN:
+            sources = value.value if isinstance(value, SequenceNode) else [value]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    raise _LoadError(node_span(source), "a merge key (<<) must name a mapping")
+                yield from mapping_pairs(source)
+    for key, value in node.value:
+        if not (isinstance(key, ScalarNode) and key.value == _MERGE_KEY and key.tag == _PLAIN):
+            yield key, value
+
+
+class _Builder:
+    """Node tree to plain values, bounding depth and alias expansion, noting duplicates."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.alias_nodes = 0
+        self.duplicates: list[LoadProblem] = []
+
+    def build(self, node: Node, path: Path, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise _LoadError(node_span(node), f"nesting deeper than {MAX_DEPTH} levels")
+        if id(node) in self.seen:
+            self.alias_nodes += 1
+            if self.alias_nodes > MAX_ALIAS_NODES:
+                raise _LoadError(node_span(node), f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
+        elif not isinstance(node, ScalarNode):
+            self.seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            return scalar_value(node)
+        if isinstance(node, SequenceNode):
+            self._check_tag(node, "seq")
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        self._check_tag(node, "map")
+        return self._build_mapping(node, path, depth)
+
+    def _build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        explicit: set[str] = set()
+        merged_count = len(list(mapping_pairs(node))) - len([k for k, _ in node.value if k.value != _MERGE_KEY])
+        for index, (key, value) in enumerate(mapping_pairs(node)):
+            if not isinstance(key, ScalarNode):
+                raise _LoadError(node_span(key), "a mapping key must be a scalar")
+            name = key.value
+            if index >= merged_count:
+                if name in explicit:
+                    self.duplicates.append(LoadProblem(
+                        "CCA003", node_span(key), f"duplicate key {name!r}: the last value is used", (*path, name)))
+                explicit.add(name)
+            result[name] = self.build(value, (*path, name), depth + 1)
+        return result
+
+    @staticmethod
+    def _check_tag(node: Node, kind: str) -> None:
+        if node.tag != _CORE + kind:
+            raise _LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+
+
+def build_value(document: Document) -> LoadProblem | None:
+    """Fill ``document.value`` (and its duplicate-key problems); a problem stops the document."""
+    builder = _Builder()
+    try:
+        document.value = builder.build(document.node, ())
+    except _LoadError as exc:
+        return LoadProblem("CCA001", exc.span, str(exc))
+    document.problems.extend(builder.duplicates)
+    return None
+
+
+# ---- positions ---------------------------------------------------------------------
+
+
+def child(node: Node, part: Any) -> tuple[Node | None, Node | None]:
+    """(key node, value node) of one step down, the last of repeated keys; (None, None) if absent."""
+    if isinstance(node, MappingNode) and isinstance(part, str):
+        found: tuple[Node | None, Node | None] = (None, None)
+        for key, value in mapping_pairs(node):
+            if key.value == part:
+                found = (key, value)
+        return found
+    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return None, node.value[part]
+    return None, None
+
+
+def locate(root: Node, path: Path, *, whole: bool = True) -> Span:
+    """Span of the value at ``path``: its key to the end of the value (``whole``), or the key alone.
+
+    A path that does not exist points at its deepest existing ancestor's key; inside a list
+    of mappings, at the item's first key.
+    """
+    node, key = root, None
+    for depth, part in enumerate(path):
+        next_key, next_node = child(node, part)
+        if next_node is None:
+            return _missing_span(node, key, path[:depth])
+        node, key = next_node, next_key
+    if key is None:
+        return node_span(node) if not isinstance(node, MappingNode) else _first_key_span(node)
+    return node_span(key, node if whole else None)
+
+
+def _missing_span(node: Node, key: Node | None, path: Path) -> Span:
+    if key is not None:
+        return node_span(key)
+    if isinstance(node, MappingNode) and path and isinstance(path[-1], int):
+        return _first_key_span(node)
+    return node_span(node) if path else FILE_START
+
+
+def _first_key_span(node: MappingNode) -> Span:
+    return node_span(node.value[0][0]) if node.value else node_span(node)
+
+
+def is_plain_scalar(root: Node, path: Path) -> bool:
+    node = root
+    for part in path:
+        node = child(node, part)[1]
+        if node is None:
+            return False
+    return isinstance(node, ScalarNode) and node.tag == _PLAIN

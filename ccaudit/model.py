@@ -1,0 +1,115 @@
+"""The values that flow between the stages: immutable, 1-based positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Union
+
+PathPart = Union[str, int]
+Path = tuple[PathPart, ...]
+
+
+class Severity(IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+SEVERITIES = tuple(str(s) for s in sorted(Severity, reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a file: 1-based lines and columns (code points), end column exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+FILE_START = Span(1, 1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    ref: str
+    verified: bool = True
+    quote: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One ruleset's requirement behind a finding, and whether it binds."""
+
+    ruleset: str
+    citations: tuple[Citation, ...]
+    value: Any = None
+    binding: bool = True
+
+    @property
+    def citation(self) -> str:
+        return "; ".join(c.ref for c in self.citations)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    kind: str
+    reason: str
+    until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    slug: str
+    severity: Severity
+    file: str
+    span: Span
+    path: str
+    manifest: str | None
+    message: str
+    requirements: tuple[Requirement, ...] = ()
+    remediation: str = ""
+    fingerprint: str = ""
+    source_line: str = ""
+    suppressed: Suppression | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.span.line, self.span.column, self.id, self.message)
+
+    @property
+    def binding(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if r.binding)
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What checking one file produced."""
+
+    file: str
+    manifests: int
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    files: tuple[FileResult, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(sorted((f for r in self.files for f in r.findings), key=lambda f: f.sort_key))
+
+    @property
+    def manifests(self) -> int:
+        return sum(r.manifests for r in self.files)

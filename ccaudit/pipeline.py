@@ -1,0 +1,142 @@
+"""The pipeline: discover -> load -> validate -> evaluate -> (suppress) -> RunResult.
+
+Never prints; the CLI turns options into a ``RunConfig`` and a ``RunResult`` into output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from ccaudit.discover import Candidate, discover, display_path
+from ccaudit.evaluate import Selection, Where, evaluate, number_occurrences, problem_finding
+from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadProblem, build_value,
+                            child, locate, read_file)
+from ccaudit.model import FILE_START, FileResult, Finding, RunResult
+from ccaudit.rulesets import Ruleset
+from ccaudit.validate import validate
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    paths: tuple[str, ...] = (".",)
+    rulesets: tuple[Ruleset, ...] = ()
+    assume_all: bool = False
+    selection: Selection = field(default_factory=Selection)
+    exclude: tuple[str, ...] = ()
+    max_bytes: int = MAX_BYTES
+
+
+def run(config: RunConfig) -> RunResult:
+    """Check every file; raises ``PathNotFound`` for a PATH that does not exist."""
+    return RunResult(tuple(check_candidate(c, config) for c in discover(config.paths, config.exclude)))
+
+
+def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
+    shown = display_path(candidate.path)
+    if candidate.error is not None:
+        return FileResult(shown, 0, (_unreadable(shown, candidate.error),))
+    try:
+        loaded = read_file(candidate.path, config.max_bytes)
+    except OSError as exc:
+        return FileResult(shown, 0, (_unreadable(shown, f"cannot read file: {exc.strerror or exc}"),))
+    return check_loaded(shown, loaded, config)
+
+
+def _unreadable(shown: str, message: str) -> Finding:
+    empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
+    where = Where(shown, _repo_path(shown), [], empty, None)
+    return problem_finding(LoadProblem("CCA001", FILE_START, message), where)
+
+
+def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResult:
+    findings: list[Finding] = []
+    manifests = 0
+    repo_path = _repo_path(shown)
+    for document in loaded.documents:
+        kind = _classify(document.node, loaded.has_marker)
+        if kind is None:
+            continue
+        manifests += 1
+        where = Where(shown, repo_path, loaded.lines, document, _name(document.node))
+        if isinstance(kind, LoadProblem):
+            findings.append(problem_finding(kind, where))
+        else:
+            findings.extend(_check_manifest(where, config))
+    if loaded.error is not None and loaded.has_marker:
+        empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
+        findings.append(problem_finding(loaded.error, Where(shown, repo_path, loaded.lines, empty, None)))
+    findings.sort(key=lambda f: f.sort_key)
+    return FileResult(shown, manifests, tuple(number_occurrences(findings)))
+
+
+def _check_manifest(where: Where, config: RunConfig) -> Iterator[Finding]:
+    document = where.document
+    problem = build_value(document)
+    if problem is not None:
+        yield problem_finding(problem, where)
+        return
+    validated = validate(document)
+    for item in (*document.problems, *validated.problems):
+        if config.selection.wants(item.control):
+            yield problem_finding(item, where)
+    if not validated.stop:
+        yield from evaluate(where, config.rulesets, config.assume_all, config.selection)
+
+
+def _scalar(node: Node | None) -> str | None:
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+def _classify(node: Node, has_marker: bool) -> bool | LoadProblem | None:
+    """True for a manifest, a problem for a broken one, None for YAML that is not ccaudit's."""
+    if not isinstance(node, MappingNode):
+        empty = isinstance(node, ScalarNode) and node.value == ""
+        if has_marker and not empty:
+            return LoadProblem("CCA002", locate(node, ()), "a manifest must be a mapping (apiVersion, kind, "
+                               f"metadata, spec); this document is a {'list' if not isinstance(node, ScalarNode) else 'scalar'}")
+        return None
+    try:
+        version, kind = _scalar(child(node, "apiVersion")[1]), _scalar(child(node, "kind")[1])
+    except Exception:  # a malformed merge key: the value stage reports it
+        return True if has_marker else None
+    if not (version or "").startswith("ccaudit/") or kind in OTHER_KINDS:
+        return None
+    if kind != MANIFEST_KIND:
+        return LoadProblem("CCA002", locate(node, ("kind",)), f"unknown kind {kind!r} for apiVersion {version}: "
+                           f"a manifest has kind {MANIFEST_KIND}", ("kind",))
+    return True
+
+
+def _name(node: Node) -> str | None:
+    try:
+        return _scalar(child(child(node, "metadata")[1] or MappingNode("", []), "name")[1])
+    except Exception:
+        return None
+
+
+def _repo_path(shown: str) -> str:
+    """The path relative to the repository root (the nearest folder above holding .git)."""
+    absolute = os.path.abspath(shown)
+    folder = os.path.dirname(absolute)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return os.path.relpath(absolute, folder).replace(os.sep, "/")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return shown
+        folder = parent
+
+
+def manifest_values(path: str) -> list[dict]:
+    """The validated values of the manifests in one file (for `standard`); problems are skipped."""
+    loaded = read_file(path)
+    values = []
+    for document in loaded.documents:
+        if _classify(document.node, loaded.has_marker) is True and build_value(document) is None:
+            if not validate(document).stop:
+                values.append(document.value)
+    return values

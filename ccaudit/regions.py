@@ -1,0 +1,52 @@
+"""The region table (data in rulesets/regions.yaml): cloud regions to countries, EEA, adequacy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from ccaudit.resources import data_dir
+
+GROUPS = frozenset({"EU", "EEA"})
+
+
+@dataclass(frozen=True, slots=True)
+class RegionTable:
+    eea: frozenset[str]
+    adequacy: frozenset[str]
+    adequacy_checked: str
+    clouds: Mapping[str, Mapping[str, str]]
+
+    def country(self, region: str) -> str | None:
+        """The country of ``aws:eu-west-1`` or ``DE``; None if the table cannot place it."""
+        provider, sep, name = region.partition(":")
+        if sep:
+            return self.clouds.get(provider, {}).get(name)
+        return region if len(region) == 2 and region.isalpha() and region.isupper() else None
+
+    def _expand(self, codes: Iterable[str]) -> set[str]:
+        expanded: set[str] = set()
+        for code in codes:
+            expanded |= (GROUPS | self.eea) if code in GROUPS else {code}
+        return expanded
+
+    def subjects_match(self, subjects: Iterable[str], targets: Iterable[str]) -> bool:
+        """A subject is, lies in, or contains a target (``US`` contains ``US-CA``; ``FR-75`` lies in ``FR``)."""
+        wanted = self._expand(targets)
+        for subject in subjects:
+            country = subject.split("-")[0]
+            if subject in wanted or country in wanted:
+                return True
+            if "-" not in subject and any(t.startswith(subject + "-") for t in wanted):
+                return True
+        return False
+
+
+@cache
+def region_table() -> RegionTable:
+    from ccaudit.rulesets import read_yaml
+
+    data = read_yaml(data_dir("rulesets") / "regions.yaml")
+    return RegionTable(frozenset(data["eea"]), frozenset(data["adequacy"]["countries"]),
+                       str(data["adequacy"]["checked"]), data["regions"])

@@ -1,0 +1,73 @@
+"""The text report: findings grouped per file, a code frame, the binding citation, a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+
+from ccaudit.model import SEVERITIES, Finding, RunResult
+
+_COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
+_DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+
+def render(result: RunResult, color: bool = False) -> str:
+    style = _Style(color)
+    out: list[str] = []
+    findings = [f for f in result.findings if f.suppressed is None]
+    for file, group in groupby(findings, key=lambda f: f.file):
+        out.append(style(_BOLD, file))
+        out.extend(line for f in group for line in _finding(f, style))
+        out.append("")
+    out.append(summary(result))
+    return "\n".join(out) + "\n"
+
+
+def _finding(f: Finding, style: _Style) -> list[str]:
+    severity = str(f.severity)
+    lines = [f"{f.file}:{f.span.line}:{f.span.column}: {style(_BOLD, f.id)} "
+             f"{style(_COLORS[severity], '[' + severity + ']')} {f.message}"]
+    if f.source_line:
+        number = str(f.span.line)
+        source = f.source_line.expandtabs(1)
+        end = f.span.end_column if f.span.end_line == f.span.line else len(source) + 1
+        width = max(1, min(end, len(source) + 1) - f.span.column)
+        lines.append(style(_DIM, f"  {number} | ") + source)
+        lines.append(style(_DIM, f"  {' ' * len(number)} | ") + " " * (f.span.column - 1)
+                     + style(_COLORS[severity], "^" * width))
+    binding = f.binding
+    if binding:
+        cited = "; ".join(f"{r.ruleset}: {r.citation}" + (f" ({r.value})" if r.value is not None else "")
+                          for r in binding)
+        lines.append(style(_DIM, f"  required by {cited}"))
+        others = [r for r in f.requirements if not r.binding]
+        if others:
+            also = "; ".join(f"{r.ruleset} ({r.value})" if r.value is not None else r.ruleset for r in others)
+            lines.append(style(_DIM, f"  also: {also}"))
+    return lines
+
+
+def summary(result: RunResult) -> str:
+    """``3 findings (1 critical, 2 high) in 2 of 14 manifests (9 files)``."""
+    findings = result.findings
+    active = [f for f in findings if f.suppressed is None]
+    counts = Counter(str(f.severity) for f in active)
+    detail = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
+    total = _plural(len(active), "finding") + (f" ({detail})" if detail else "")
+    suppressed = len(findings) - len(active)
+    affected = len({(f.file, f.manifest) for f in active})
+    manifests = max(result.manifests, affected)
+    return (f"{total}{f', {suppressed} suppressed' if suppressed else ''} in {affected} of "
+            f"{_plural(manifests, 'manifest')} ({_plural(len(result.files), 'file')})")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
