@@ -98,8 +98,8 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     selection = _selection(select, ignore)
     config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in rulesets), assume_all, selection, exclude)
     result = run(config)
-    report = REPORTERS[fmt or _default_format()](result, ReportOptions(_use_color(color, output)))
-    _write(report, output)
+    options = ReportOptions(_use_color(color, output))
+    _write(REPORTERS[fmt or _default_format()](result, options), output, options.color)
     sys.exit(exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
 
 
@@ -118,9 +118,9 @@ def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
     return Selection(select, ignore)
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, color: bool = False) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
         return
     try:
         with open(output, "w", encoding="utf-8") as handle:

@@ -114,7 +114,8 @@ def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ..
         own = effective.by_ruleset[r.ruleset]
         is_broken = breaks(own)
         binds = is_broken and (effective.merge == "union" or own == effective.value)
-        out_list.append(Requirement(r.ruleset, r.citations, own, binds))
+        citations = tuple(c for c in r.citations if c.parameter in (None, hit.param))
+        out_list.append(Requirement(r.ruleset, citations or r.citations, own, binds))
         if is_broken:
             broken.append(r.severity)
     return tuple(out_list), max(broken, default=std.severity)

@@ -45,6 +45,7 @@ class Citation:
     ref: str
     verified: bool = True
     quote: str | None = None
+    parameter: str | None = None  # backs only this parameter of the control (None: all of it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,7 +155,8 @@ def _ruleset(data: Mapping[str, Any], origin: str) -> Ruleset:
         requirements[control.id] = Requirement(
             data["id"], control.id, Severity.parse(item.get("severity", str(control.severity))),
             bool(item.get("suppressible", control.suppressible)), dict(item.get("parameters", {})),
-            tuple(Citation(c["ref"], c.get("verified", True), c.get("quote")) for c in item["citations"]),
+            tuple(Citation(c["ref"], c.get("verified", True), c.get("quote"), c.get("parameter"))
+                  for c in item["citations"]),
             item.get("note", ""))
     return Ruleset(data["id"], data["title"], data["appliesWhen"], requirements, data.get("source", ""))
 

@@ -1,0 +1,179 @@
+"""Rulesets as data: schemas, the matrix of controls.md, [S] marks, triggers and the merge."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from ccaudit.loader import build_value, load_text
+from ccaudit.resources import data_dir, schema_file
+from ccaudit.rulesets import (BUILTIN, CATEGORIES, SENSITIVE, VERIFICATION, Requirement, Ruleset, RulesetError,
+                              applicable, builtin, catalog, load_ruleset, personal_data, read_yaml, standard)
+from ccaudit.model import Citation, Severity
+
+# controls.md, "Which ruleset requires which control" (core phase): the oracle for the data.
+MATRIX = {
+    "CCA101": "GCHA", "CCA102": "GA", "CCA103": "GCHA", "CCA104": "GHA", "CCA105": "GHA", "CCA106": "GCHA",
+    "CCA107": "A", "CCA201": "GHA", "CCA202": "GHA", "CCA203": "A", "CCA204": "HA", "CCA205": "H", "CCA206": "GH",
+    "CCA207": "H", "CCA208": "GHA", "CCA301": "GC", "CCA302": "GC", "CCA303": "GCA", "CCA304": "GC",
+    "CCA401": "H", "CCA402": "G", "CCA403": "C", "CCA404": "G", "CCA405": "GH", "CCA406": "A",
+    "CCA501": "GHA", "CCA502": "GHA", "CCA503": "A", "CCA504": "GC", "CCA505": "GA", "CCA506": "A",
+    "CCA601": "GCH", "CCA602": "GCH", "CCA603": "C", "CCA604": "GC", "CCA701": "GC", "CCA702": "G",
+    "CCA703": "A", "CCA704": "A",
+}
+LETTERS = {"G": "gdpr", "C": "ccpa", "H": "hipaa", "A": "ai-security"}
+# Citations controls.md marks [S]: (ruleset, ref fragment) that must carry verified: false.
+UNVERIFIED = [("hipaa", "164.514(h)"), ("ccpa", "7060"), ("ccpa", "7050"), ("ccpa", "7051"), ("ccpa", "7200"),
+              ("ccpa", "1798.82"), ("ccpa", "7025"), ("ccpa", "7026"), ("ccpa", "7150")]
+
+
+def _schema(name: str) -> Draft202012Validator:
+    schema = json.loads(schema_file(name).read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("name, schema", [
+    *((f"{n}.yaml", "ruleset.schema.json") for n in BUILTIN),
+    ("controls.yaml", "controls.schema.json"), ("regions.yaml", "regions.schema.json")])
+def test_builtin_data_validates(name: str, schema: str) -> None:
+    errors = list(_schema(schema).iter_errors(read_yaml(data_dir("rulesets") / name)))
+    assert not errors, [e.message for e in errors]
+
+
+def test_report_and_manifest_schemas_are_valid() -> None:
+    _schema("report.schema.json")
+    _schema("manifest.schema.json")
+
+
+def test_matrix_matches_the_spec() -> None:
+    for letter, name in LETTERS.items():
+        wanted = {c for c, letters in MATRIX.items() if letter in letters}
+        assert set(builtin(name).requirements) == wanted, name
+
+
+def test_every_requirement_is_cited_and_s_marks_are_unverified() -> None:
+    for name in BUILTIN:
+        for requirement in builtin(name).requirements.values():
+            assert requirement.citations, (name, requirement.control)
+    for name, fragment in UNVERIFIED:
+        refs = [c for r in builtin(name).requirements.values() for c in r.citations if fragment in c.ref]
+        assert refs and all(not c.verified for c in refs), (name, fragment)
+
+
+def _manifest(subjects: list[str], categories: list[str], **organization: Any) -> dict[str, Any]:
+    return {"spec": {"dataSubjects": subjects, "dataCategories": categories, "organization": organization}}
+
+
+@pytest.mark.parametrize("subjects, organization, expected", [
+    (["EU"], {}, {"gdpr", "ai-security"}),
+    (["EEA"], {}, {"gdpr", "ai-security"}),
+    (["NO"], {}, {"gdpr", "ai-security"}),
+    (["FR-75"], {}, {"gdpr", "ai-security"}),
+    (["GB"], {}, {"gdpr", "ai-security"}),
+    (["CH"], {}, {"ai-security"}),
+    (["US"], {}, {"ccpa", "ai-security"}),
+    (["US-CA"], {}, {"ccpa", "ai-security"}),
+    (["US-TX"], {}, {"ai-security"}),
+    (["US"], {"ccpaBusiness": False}, {"ai-security"}),
+    (["JP"], {"euEstablishment": True}, {"gdpr", "ai-security"}),
+])
+def test_triggers(subjects: list[str], organization: dict[str, Any], expected: set[str]) -> None:
+    manifest = _manifest(subjects, ["contact"], **organization)
+    assert {r.id for r in applicable(manifest, personal_data(manifest["spec"]))} == expected
+
+
+def test_phi_anywhere_in_pd_triggers_hipaa() -> None:
+    spec = {"dataSubjects": ["JP"], "dataCategories": ["contact"], "vendors": [{"name": "v", "receives": ["phi"]}]}
+    assert "hipaa" in {r.id for r in applicable({"spec": spec}, personal_data(spec))}
+
+
+def test_effective_values_under_gdpr_ccpa_hipaa() -> None:
+    manifest = _manifest(["EU", "US-CA"], ["contact", "account", "payment_card", "phi"])
+    pd = personal_data(manifest["spec"])
+    merged = standard(applicable(manifest, pd), pd)
+    effective = {(c, p): (e.value, sorted(r for r in e.by_ruleset if e.binding(r)))
+                 for c, s in merged.items() for p, e in s.parameters.items()}
+    assert effective == {
+        ("CCA106", "minimumVerification"): ("otp", ["hipaa"]),
+        ("CCA107", "maxRecordsPerCall"): (100, ["ai-security"]),
+        ("CCA205", "auditLogsMinDays"): (2192, ["hipaa"]),
+        ("CCA206", "redactCategories"): (["contact", "account", "payment_card", "phi"], ["gdpr"]),
+        ("CCA207", "reviewMaxIntervalDays"): (30, ["hipaa"]),
+        ("CCA405", "vendorBreachNoticeMaxHours"): (72, ["gdpr"]),
+        ("CCA502", "outputFilterCategories"): (["payment_card", "phi"], ["ai-security", "gdpr"]),
+        ("CCA601", "authorityNotificationMaxHours"): (72, ["gdpr"]),
+        ("CCA601", "individualNotificationMaxDays"): (30, ["ccpa"]),
+        ("CCA602", "responseMaxDays"): (30, ["gdpr", "hipaa"]),
+        ("CCA703", "redTeamingMaxIntervalDays"): (365, ["ai-security"]),
+    }
+    assert len(merged) == 39
+
+
+def _stricter_or_equal(merge: str, tight: Any, loose: Any) -> bool:
+    return {
+        "min": lambda: tight <= loose,
+        "max": lambda: tight >= loose,
+        "union": lambda: set(tight) >= set(loose),
+        "strongest": lambda: VERIFICATION.index(tight) >= VERIFICATION.index(loose),
+        "any": lambda: tight or not loose,
+    }[merge]()
+
+
+def _param_value(kind: str) -> st.SearchStrategy[Any]:
+    return {
+        "days": st.integers(0, 5000), "hours": st.integers(0, 5000), "records": st.integers(1, 1000),
+        "verification": st.sampled_from(VERIFICATION),
+        "categories": st.one_of(st.lists(st.sampled_from(CATEGORIES), unique=True),
+                                st.sampled_from([{"fromPersonalData": "all"}, {"fromPersonalData": "sensitive"}])),
+    }[kind]
+
+
+@st.composite
+def user_rulesets(draw: st.DrawFn) -> Ruleset:
+    """An organization's ruleset: random controls, random parameter values."""
+    controls = draw(st.lists(st.sampled_from(sorted(catalog())[6:]), unique=True, max_size=8))
+    requirements = {}
+    for control_id in controls:
+        params = {p.name: draw(_param_value(p.type)) for p in catalog()[control_id].parameters if draw(st.booleans())}
+        requirements[control_id] = Requirement("org", control_id, Severity.LOW, True, params, (Citation("policy"),))
+    return Ruleset("org", "org policy", {"always": True}, requirements)
+
+
+@settings(max_examples=200, deadline=None)
+@given(extra=user_rulesets(), base=st.sets(st.sampled_from(BUILTIN)), added=st.sampled_from(BUILTIN),
+       pd=st.lists(st.sampled_from(CATEGORIES), unique=True).map(lambda c: tuple(x for x in CATEGORIES if x in c)))
+def test_adding_a_ruleset_never_loosens(extra: Ruleset, base: set[str], added: str, pd: tuple[str, ...]) -> None:
+    before = [builtin(n) for n in sorted(base)]
+    for after in ([*before, builtin(added)], [*before, extra]):
+        loose, tight = standard(before, pd), standard(after, pd)
+        assert set(loose) <= set(tight)
+        for control_id, std in loose.items():
+            assert tight[control_id].severity >= std.severity
+            for name, effective in std.parameters.items():
+                assert _stricter_or_equal(effective.merge, tight[control_id].parameters[name].value, effective.value)
+
+
+def test_user_ruleset_with_unknown_parameter_is_an_error(tmp_path: Any) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text("apiVersion: ccaudit/v1\nkind: Ruleset\nid: org\ntitle: Org\nappliesWhen: {always: true}\n"
+                    "requirements:\n  - control: CCA205\n    parameters: {auditLogsMaxDays: 1}\n"
+                    "    citations: [{ref: policy}]\n")
+    with pytest.raises(RulesetError, match="auditLogsMaxDays"):
+        load_ruleset(str(path))
+
+
+def test_sensitive_categories_match_the_spec() -> None:
+    assert SENSITIVE == {"authentication", "payment_card", "financial", "government_id", "phi", "special_category",
+                         "biometric", "precise_geolocation", "children"}
+
+
+def test_ruleset_files_load_with_yaml_12_scalars() -> None:
+    documents, error = load_text((data_dir("rulesets") / "regions.yaml").read_text())
+    assert error is None and build_value(documents[0]) is None
+    assert "NO" in documents[0].value["eea"]
