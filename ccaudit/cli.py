@@ -103,10 +103,16 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     sys.exit(exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
 
 
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--select CCA1,CCA2 --select CCA3`` -> ("CCA1", "CCA2", "CCA3")."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
 def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
     from ccaudit.evaluate import Selection
     from ccaudit.rulesets import catalog
 
+    select, ignore = _split(select), _split(ignore)
     for value in (*select, *ignore):
         if not any(c.id.startswith(value.upper()) or c.slug == value.lower() for c in catalog().values()):
             raise Failure(f"unknown control {value!r} (see `ccaudit rules`)")

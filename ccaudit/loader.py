@@ -70,7 +70,9 @@ class LoadedFile:
     has_marker: bool
 
 
-class _LoadError(Exception):
+class LoadError(Exception):
+    """A document that cannot be turned into values (tags, depth, aliases, keys)."""
+
     def __init__(self, span: Span, message: str) -> None:
         super().__init__(message)
         self.span = span
@@ -146,7 +148,7 @@ def _check_depth(text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
-                raise _LoadError(Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2),
+                raise LoadError(Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2),
                                  f"nesting deeper than {MAX_DEPTH} levels")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
@@ -163,7 +165,7 @@ def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
                 documents.append(Document(len(documents), loader.get_node()))
         finally:
             loader.dispose()
-    except _LoadError as exc:
+    except LoadError as exc:
         return documents, LoadProblem("CCA001", exc.span, str(exc))
     except yaml.MarkedYAMLError as exc:
         return documents, LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc))
@@ -210,9 +212,9 @@ def scalar_value(node: ScalarNode) -> Any:
         return resolve_plain(node.value)
     if node.tag == _CORE + "str":
         return node.value
-    if node.tag in _SCALAR_TAGS and node.style is None:
+    if node.tag in _SCALAR_TAGS and not node.style:
         return resolve_plain(node.value)
-    raise _LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+    raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
 
 
 def mapping_pairs(node: MappingNode) -> Iterator[tuple[ScalarNode, Node]]:
@@ -222,7 +224,7 @@ def mapping_pairs(node: MappingNode) -> Iterator[tuple[ScalarNode, Node]]:
             sources = value.value if isinstance(value, SequenceNode) else [value]
             for source in sources:
                 if not isinstance(source, MappingNode):
-                    raise _LoadError(node_span(source), "a merge key (<<) must name a mapping")
+                    raise LoadError(node_span(source), "a merge key (<<) must name a mapping")
                 yield from mapping_pairs(source)
     for key, value in node.value:
         if not (isinstance(key, ScalarNode) and key.value == _MERGE_KEY and key.tag == _PLAIN):
@@ -239,11 +241,11 @@ class _Builder:
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
-            raise _LoadError(node_span(node), f"nesting deeper than {MAX_DEPTH} levels")
+            raise LoadError(node_span(node), f"nesting deeper than {MAX_DEPTH} levels")
         if id(node) in self.seen:
             self.alias_nodes += 1
             if self.alias_nodes > MAX_ALIAS_NODES:
-                raise _LoadError(node_span(node), f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
+                raise LoadError(node_span(node), f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
         elif not isinstance(node, ScalarNode):
             self.seen.add(id(node))
         if isinstance(node, ScalarNode):
@@ -260,7 +262,7 @@ class _Builder:
         merged_count = len(list(mapping_pairs(node))) - len([k for k, _ in node.value if k.value != _MERGE_KEY])
         for index, (key, value) in enumerate(mapping_pairs(node)):
             if not isinstance(key, ScalarNode):
-                raise _LoadError(node_span(key), "a mapping key must be a scalar")
+                raise LoadError(node_span(key), "a mapping key must be a scalar")
             name = key.value
             if index >= merged_count:
                 if name in explicit:
@@ -273,7 +275,7 @@ class _Builder:
     @staticmethod
     def _check_tag(node: Node, kind: str) -> None:
         if node.tag != _CORE + kind:
-            raise _LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+            raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
 
 
 def build_value(document: Document) -> LoadProblem | None:
@@ -281,7 +283,7 @@ def build_value(document: Document) -> LoadProblem | None:
     builder = _Builder()
     try:
         document.value = builder.build(document.node, ())
-    except _LoadError as exc:
+    except LoadError as exc:
         return LoadProblem("CCA001", exc.span, str(exc))
     document.problems.extend(builder.duplicates)
     return None

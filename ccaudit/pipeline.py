@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import cache
 from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import Candidate, discover, display_path
 from ccaudit.evaluate import Selection, Where, evaluate, number_occurrences, problem_finding
-from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadProblem, build_value,
-                            child, locate, read_file)
+from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
+                            build_value, child, locate, read_file)
 from ccaudit.model import FILE_START, FileResult, Finding, RunResult
 from ccaudit.rulesets import Ruleset
 from ccaudit.validate import validate
@@ -101,7 +102,7 @@ def _classify(node: Node, has_marker: bool) -> bool | LoadProblem | None:
         return None
     try:
         version, kind = _scalar(child(node, "apiVersion")[1]), _scalar(child(node, "kind")[1])
-    except Exception:  # a malformed merge key: the value stage reports it
+    except LoadError:  # a malformed merge key: the value stage reports it
         return True if has_marker else None
     if not (version or "").startswith("ccaudit/") or kind in OTHER_KINDS:
         return None
@@ -114,21 +115,23 @@ def _classify(node: Node, has_marker: bool) -> bool | LoadProblem | None:
 def _name(node: Node) -> str | None:
     try:
         return _scalar(child(child(node, "metadata")[1] or MappingNode("", []), "name")[1])
-    except Exception:
+    except LoadError:
         return None
 
 
 def _repo_path(shown: str) -> str:
     """The path relative to the repository root (the nearest folder above holding .git)."""
     absolute = os.path.abspath(shown)
-    folder = os.path.dirname(absolute)
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return os.path.relpath(absolute, folder).replace(os.sep, "/")
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return shown
-        folder = parent
+    root = _repo_root(os.path.dirname(absolute))
+    return shown if root is None else os.path.relpath(absolute, root).replace(os.sep, "/")
+
+
+@cache
+def _repo_root(folder: str) -> str | None:
+    if os.path.exists(os.path.join(folder, ".git")):
+        return folder
+    parent = os.path.dirname(folder)
+    return None if parent == folder else _repo_root(parent)
 
 
 def manifest_values(path: str) -> list[dict]:

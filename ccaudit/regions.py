@@ -13,6 +13,7 @@ GROUPS = frozenset({"EU", "EEA"})
 
 @dataclass(frozen=True, slots=True)
 class RegionTable:
+    countries: frozenset[str]
     eea: frozenset[str]
     adequacy: frozenset[str]
     adequacy_checked: str
@@ -23,7 +24,7 @@ class RegionTable:
         provider, sep, name = region.partition(":")
         if sep:
             return self.clouds.get(provider, {}).get(name)
-        return region if len(region) == 2 and region.isalpha() and region.isupper() else None
+        return region if region in self.countries else None
 
     def _expand(self, codes: Iterable[str]) -> set[str]:
         expanded: set[str] = set()
@@ -48,5 +49,5 @@ def region_table() -> RegionTable:
     from ccaudit.rulesets import read_yaml
 
     data = read_yaml(data_dir("rulesets") / "regions.yaml")
-    return RegionTable(frozenset(data["eea"]), frozenset(data["adequacy"]["countries"]),
+    return RegionTable(frozenset(data["countries"]), frozenset(data["eea"]), frozenset(data["adequacy"]["countries"]),
                        str(data["adequacy"]["checked"]), data["regions"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import groupby
 
-from ccaudit.model import SEVERITIES, Finding, RunResult
+from ccaudit.model import SEVERITIES, Finding, Requirement, RunResult
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -45,14 +45,23 @@ def _finding(f: Finding, style: _Style) -> list[str]:
                      + style(_COLORS[severity], "^" * width))
     binding = f.binding
     if binding:
-        cited = "; ".join(f"{r.ruleset}: {r.citation}" + (f" ({r.value})" if r.value is not None else "")
-                          for r in binding)
+        cited = "; ".join(f"{r.ruleset}: {_cite(r)}" + _value(r) for r in binding)
         lines.append(style(_DIM, f"  required by {cited}"))
         others = [r for r in f.requirements if not r.binding]
         if others:
-            also = "; ".join(f"{r.ruleset} ({r.value})" if r.value is not None else r.ruleset for r in others)
+            also = "; ".join(r.ruleset + _value(r) for r in others)
             lines.append(style(_DIM, f"  also: {also}"))
     return lines
+
+
+def _cite(requirement: Requirement) -> str:
+    return "; ".join(c.ref + ("" if c.verified else " [unverified]") for c in requirement.citations)
+
+
+def _value(requirement: Requirement) -> str:
+    """`` (2192)`` after a citation; nothing for category lists (the message names the category)."""
+    value = requirement.value
+    return "" if value is None or isinstance(value, list) else f" ({str(value).lower() if isinstance(value, bool) else value})"
 
 
 def summary(result: RunResult) -> str:

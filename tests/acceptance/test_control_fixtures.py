@@ -1,5 +1,5 @@
 """Fixtures annotated in place (semgrep-rules style): `# expect: CCA205` marks each line that must
-be reported. For each control, its fixture files (tests/fixtures/controls/CCA205*.yaml) hold a
+be reported (`# expect: CCA202, CCA202` for two findings on one line). For each control, its fixture files (tests/fixtures/controls/CCA205*.yaml) hold a
 failing and a passing manifest, and the exact (id, line) set of that control's findings must
 equal the annotations.
 """
@@ -7,7 +7,7 @@ equal the annotations.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -26,12 +26,12 @@ def _fixtures() -> dict[str, list[Path]]:
     return by_control
 
 
-def expected(path: Path) -> set[tuple[str, int]]:
-    found = set()
+def expected(path: Path) -> Counter[tuple[str, int]]:
+    found: Counter[tuple[str, int]] = Counter()
     for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         match = EXPECT.search(line)
         if match:
-            found |= {(c.strip(), number) for c in match.group(1).split(",") if c.strip()}
+            found.update((c.strip(), number) for c in match.group(1).split(",") if c.strip())
     return found
 
 
@@ -42,11 +42,11 @@ def test_every_control_has_fixtures() -> None:
 @pytest.mark.parametrize("control_id", sorted(_fixtures()))
 def test_fixture(control_id: str) -> None:
     paths = _fixtures()[control_id]
-    want: set[tuple[str, str, int]] = set()
+    want: Counter[tuple[str, str, int]] = Counter()
     for path in paths:
-        want |= {(path.name, cid, line) for cid, line in expected(path) if cid == control_id}
+        want.update({(path.name, cid, line): n for (cid, line), n in expected(path).items() if cid == control_id})
     _, report = check_json("--assume-all", "--select", control_id, *map(str, paths))
-    got = {(Path(f["file"]).name, f["id"], f["line"]) for f in report["findings"] if f["id"] == control_id}
+    got = Counter((Path(f["file"]).name, f["id"], f["line"]) for f in report["findings"] if f["id"] == control_id)
     assert got == want
     assert want, f"{control_id}: no failing case annotated"
     failing = {(Path(f["file"]).name, f["manifest"]) for f in report["findings"] if f["id"] == control_id}
