@@ -58,7 +58,12 @@ def problem_finding(problem: LoadProblem, where: Where) -> Finding:
                    source_line=where.source(problem.span.line))
 
 
-def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection: Selection) -> Iterator[Finding]:
+INPUT_CONTROLS = ("CCA001", "CCA002", "CCA003", "CCA004")
+
+
+def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection: Selection,
+             evaluated: list[str]) -> Iterator[Finding]:
+    """Findings of one validated manifest; the ids of the controls that ran are appended to ``evaluated``."""
     manifest = where.document.value
     spec = manifest["spec"]
     pd = personal_data(spec)
@@ -70,6 +75,7 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
         if std is None or not selection.wants(control_id):
             continue
+        evaluated.append(control_id)
         for hit in check(ctx, std):
             yield _finding(hit, std, where, manifest)
 

@@ -95,12 +95,24 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class ManifestResult:
+    """One manifest of a file: its name and the controls evaluated on it (sorted ids)."""
+
+    name: str | None
+    controls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FileResult:
     """What checking one file produced."""
 
     file: str
-    manifests: int
+    manifest_results: tuple[ManifestResult, ...]
     findings: tuple[Finding, ...]
+
+    @property
+    def manifests(self) -> int:
+        return len(self.manifest_results)
 
 
 @dataclass(frozen=True, slots=True)

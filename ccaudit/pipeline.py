@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import Candidate, discover, display_path
-from ccaudit.evaluate import Selection, Where, evaluate, number_occurrences, problem_finding
+from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
                             build_value, child, locate, read_file)
-from ccaudit.model import FILE_START, FileResult, Finding, RunResult
+from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, RunResult
 from ccaudit.rulesets import Ruleset
 from ccaudit.validate import validate
 
@@ -39,11 +39,11 @@ def run(config: RunConfig) -> RunResult:
 def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
     shown = display_path(candidate.path)
     if candidate.error is not None:
-        return FileResult(shown, 0, (_unreadable(shown, candidate.error),))
+        return FileResult(shown, (), (_unreadable(shown, candidate.error),))
     try:
         loaded = read_file(candidate.path, config.max_bytes)
     except OSError as exc:
-        return FileResult(shown, 0, (_unreadable(shown, f"cannot read file: {exc.strerror or exc}"),))
+        return FileResult(shown, (), (_unreadable(shown, f"cannot read file: {exc.strerror or exc}"),))
     return check_loaded(shown, loaded, config)
 
 
@@ -55,26 +55,27 @@ def _unreadable(shown: str, message: str) -> Finding:
 
 def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResult:
     findings: list[Finding] = []
-    manifests = 0
+    manifests: list[ManifestResult] = []
     repo_path = _repo_path(shown)
     for document in loaded.documents:
         kind = _classify(document.node, loaded.has_marker)
         if kind is None:
             continue
-        manifests += 1
         where = Where(shown, repo_path, loaded.lines, document, _name(document.node))
+        evaluated = [c for c in INPUT_CONTROLS if config.selection.wants(c)]
         if isinstance(kind, LoadProblem):
             findings.append(problem_finding(kind, where))
         else:
-            findings.extend(_check_manifest(where, config))
+            findings.extend(_check_manifest(where, config, evaluated))
+        manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated))))
     if loaded.error is not None and loaded.has_marker:
         empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
         findings.append(problem_finding(loaded.error, Where(shown, repo_path, loaded.lines, empty, None)))
     findings.sort(key=lambda f: f.sort_key)
-    return FileResult(shown, manifests, tuple(number_occurrences(findings)))
+    return FileResult(shown, tuple(manifests), tuple(number_occurrences(findings)))
 
 
-def _check_manifest(where: Where, config: RunConfig) -> Iterator[Finding]:
+def _check_manifest(where: Where, config: RunConfig, evaluated: list[str]) -> Iterator[Finding]:
     document = where.document
     problem = build_value(document)
     if problem is not None:
@@ -85,7 +86,7 @@ def _check_manifest(where: Where, config: RunConfig) -> Iterator[Finding]:
         if config.selection.wants(item.control):
             yield problem_finding(item, where)
     if not validated.stop:
-        yield from evaluate(where, config.rulesets, config.assume_all, config.selection)
+        yield from evaluate(where, config.rulesets, config.assume_all, config.selection, evaluated)
 
 
 def _scalar(node: Node | None) -> str | None:
