@@ -115,23 +115,23 @@ class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
 
-def decode(data: bytes) -> str:
-    """Bytes to text: BOM first, then YAML's null-byte rule for UTF-16 without a BOM."""
+def codec_of(data: bytes) -> str:
+    """The encoding: a BOM first, then YAML's null-byte rule for UTF-16 without a BOM, else UTF-8."""
     for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                        (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return data.decode(codec)
+            return codec
     if len(data) >= 2 and data[0] == 0 and data[1] != 0:
-        return data.decode("utf-16-be")
+        return "utf-16-be"
     if len(data) >= 2 and data[0] != 0 and data[1] == 0:
-        return data.decode("utf-16-le")
-    return data.decode("utf-8")
+        return "utf-16-le"
+    return "utf-8"
 
 
-def _decode_error_span(data: bytes, exc: UnicodeDecodeError) -> Span:
-    before = data[: exc.start]
-    line = before.count(b"\n") + 1
-    column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+def _decode_error_span(data: bytes, codec: str, exc: UnicodeDecodeError) -> Span:
+    before = data[: exc.start].decode(codec, "replace")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
     return Span(line, column, line, column + 1)
 
 
@@ -169,9 +169,21 @@ def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
         return documents, LoadProblem("CCA001", exc.span, str(exc))
     except yaml.MarkedYAMLError as exc:
         return documents, LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc))
+    except yaml.reader.ReaderError as exc:
+        return documents, LoadProblem("CCA001", _offset_span(text, exc.position), f"cannot read YAML: {exc.reason} "
+                                      f"(character U+{exc.character:04X})" if isinstance(exc.character, int)
+                                      else f"cannot read YAML: {exc.reason}")
     except yaml.YAMLError as exc:
         return documents, LoadProblem("CCA001", FILE_START, f"cannot parse YAML: {exc}")
     return documents, None
+
+
+def _offset_span(text: str, position: int) -> Span:
+    """libyaml reports reader errors as an offset into the UTF-8 text."""
+    before = text.encode("utf-8")[:position].decode("utf-8", "replace")
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return Span(line, column, line, column + 1)
 
 
 def _mark_span(exc: yaml.MarkedYAMLError) -> Span:
@@ -190,16 +202,17 @@ def read_file(path: str, max_bytes: int = MAX_BYTES) -> LoadedFile:
     """Read, decode and compose one file. OSErrors are the caller's (reported at 1:1)."""
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
+    codec = codec_of(data)
     if len(data) > max_bytes:
-        marker = MARKER.encode() in data
         problem = LoadProblem("CCA001", FILE_START, f"file is larger than the {max_bytes // 1048576} MiB limit")
-        return LoadedFile([], problem, [], marker)
+        return LoadedFile([], problem, [], MARKER in data.decode(codec, "replace"))
     try:
-        text = decode(data)
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        problem = LoadProblem("CCA001", _decode_error_span(data, exc),
-                              f"invalid {exc.encoding.upper()} (byte 0x{data[exc.start]:02x} at offset {exc.start})")
-        return LoadedFile([], problem, [], MARKER.encode() in data)
+        problem = LoadProblem("CCA001", _decode_error_span(data, codec, exc),
+                              f"invalid {codec.upper().removesuffix('-SIG')} (bytes {data[exc.start:exc.end].hex()} "
+                              f"at offset {exc.start})")
+        return LoadedFile([], problem, [], MARKER in data.decode(codec, "replace"))
     documents, error = load_text(text)
     return LoadedFile(documents, error, text.splitlines(), MARKER in text)
 
@@ -217,18 +230,48 @@ def scalar_value(node: ScalarNode) -> Any:
     raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
 
 
-def mapping_pairs(node: MappingNode) -> Iterator[tuple[ScalarNode, Node]]:
-    """Key/value node pairs, merge keys (``<<``) expanded first so explicit keys win."""
+def _is_merge(key: Node) -> bool:
+    return isinstance(key, ScalarNode) and key.value == _MERGE_KEY and key.tag == _PLAIN
+
+
+class Budget:
+    """How many nodes aliases and merge keys may still bring in (a "billion laughs" stops here)."""
+
+    def __init__(self, limit: int = MAX_ALIAS_NODES) -> None:
+        self.left = limit
+
+    def spend(self, node: Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise LoadError(node_span(node), f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
+
+
+def merged_pairs(node: MappingNode, budget: Budget, active: frozenset[int] = frozenset()
+                 ) -> Iterator[tuple[Node, Node]]:
+    """The pairs that merge keys (``<<``) bring into ``node``, in order."""
+    active = active | {id(node)}
     for key, value in node.value:
-        if isinstance(key, ScalarNode) and key.value == _MERGE_KEY and key.tag == _PLAIN:
-            sources = value.value if isinstance(value, SequenceNode) else [value]
-            for source in sources:
-                if not isinstance(source, MappingNode):
-                    raise LoadError(node_span(source), "a merge key (<<) must name a mapping")
-                yield from mapping_pairs(source)
-    for key, value in node.value:
-        if not (isinstance(key, ScalarNode) and key.value == _MERGE_KEY and key.tag == _PLAIN):
-            yield key, value
+        if not _is_merge(key):
+            continue
+        for source in value.value if isinstance(value, SequenceNode) else [value]:
+            if not isinstance(source, MappingNode):
+                raise LoadError(node_span(source), "a merge key (<<) must name a mapping")
+            if id(source) in active:
+                raise LoadError(node_span(key), "a merge key (<<) refers to a mapping that contains it")
+            for pair in mapping_pairs(source, budget, active):
+                budget.spend(pair[1])
+                yield pair
+
+
+def own_pairs(node: MappingNode) -> Iterator[tuple[Node, Node]]:
+    return ((key, value) for key, value in node.value if not _is_merge(key))
+
+
+def mapping_pairs(node: MappingNode, budget: Budget | None = None, active: frozenset[int] = frozenset()
+                  ) -> Iterator[tuple[Node, Node]]:
+    """Key/value node pairs, merged ones first so that explicit keys win."""
+    yield from merged_pairs(node, budget or Budget(), active)
+    yield from own_pairs(node)
 
 
 class _Builder:
@@ -236,16 +279,14 @@ class _Builder:
 
     def __init__(self) -> None:
         self.seen: set[int] = set()
-        self.alias_nodes = 0
+        self.budget = Budget()
         self.duplicates: list[LoadProblem] = []
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise LoadError(node_span(node), f"nesting deeper than {MAX_DEPTH} levels")
         if id(node) in self.seen:
-            self.alias_nodes += 1
-            if self.alias_nodes > MAX_ALIAS_NODES:
-                raise LoadError(node_span(node), f"aliases expand to more than {MAX_ALIAS_NODES} nodes")
+            self.budget.spend(node)
         elif not isinstance(node, ScalarNode):
             self.seen.add(id(node))
         if isinstance(node, ScalarNode):
@@ -258,19 +299,25 @@ class _Builder:
 
     def _build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        for key, value in merged_pairs(node, self.budget):  # earlier sources win, as YAML's merge says
+            name = self._key(key)
+            if name not in result:
+                result[name] = self.build(value, (*path, name), depth + 1)
         explicit: set[str] = set()
-        merged_count = len(list(mapping_pairs(node))) - len([k for k, _ in node.value if k.value != _MERGE_KEY])
-        for index, (key, value) in enumerate(mapping_pairs(node)):
-            if not isinstance(key, ScalarNode):
-                raise LoadError(node_span(key), "a mapping key must be a scalar")
-            name = key.value
-            if index >= merged_count:
-                if name in explicit:
-                    self.duplicates.append(LoadProblem(
-                        "CCA003", node_span(key), f"duplicate key {name!r}: the last value is used", (*path, name)))
-                explicit.add(name)
+        for key, value in own_pairs(node):
+            name = self._key(key)
+            if name in explicit:
+                self.duplicates.append(LoadProblem(
+                    "CCA003", node_span(key), f"duplicate key {name!r}: the last value is used", (*path, name)))
+            explicit.add(name)
             result[name] = self.build(value, (*path, name), depth + 1)
         return result
+
+    @staticmethod
+    def _key(key: Node) -> str:
+        if not isinstance(key, ScalarNode):
+            raise LoadError(node_span(key), "a mapping key must be a scalar")
+        return str(key.value)
 
     @staticmethod
     def _check_tag(node: Node, kind: str) -> None:
@@ -293,12 +340,17 @@ def build_value(document: Document) -> LoadProblem | None:
 
 
 def child(node: Node, part: Any) -> tuple[Node | None, Node | None]:
-    """(key node, value node) of one step down, the last of repeated keys; (None, None) if absent."""
+    """(key node, value node) one step down, as the value was built; (None, None) if absent.
+
+    The last of repeated explicit keys wins; else the first merged one.
+    """
     if isinstance(node, MappingNode) and isinstance(part, str):
         found: tuple[Node | None, Node | None] = (None, None)
-        for key, value in mapping_pairs(node):
+        for key, value in own_pairs(node):
             if key.value == part:
                 found = (key, value)
+        if found[1] is None:
+            found = next(((k, v) for k, v in merged_pairs(node, Budget()) if k.value == part), found)
         return found
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         return None, node.value[part]

@@ -83,7 +83,7 @@ def read_yaml(path: FsPath) -> Any:
         raise RulesetError(f"{path}: cannot read: {exc}") from None
     documents, error = load_text(text)
     if error is None and len(documents) == 1:
-        error = build_value(documents[0])
+        error = build_value(documents[0]) or next(iter(documents[0].problems), None)
     if error is not None:
         raise RulesetError(f"{path}:{error.span.line}:{error.span.column}: {error.message}")
     if len(documents) != 1:
@@ -166,10 +166,10 @@ def _ruleset(data: Mapping[str, Any], origin: str) -> Ruleset:
 
 def personal_data(spec: Mapping[str, Any]) -> tuple[str, ...]:
     """PD: the spec's, the tools' and the vendors' categories (missing ones fail closed)."""
-    found = set(_strings(spec.get("dataCategories")))
+    found = set(strings(spec.get("dataCategories")))
     for key, field in (("tools", "dataCategories"), ("vendors", "receives")):
         for item in _dicts(spec.get(key)):
-            found.update(_strings(item.get(field)))
+            found.update(strings(item.get(field)))
     return tuple(c for c in CATEGORIES if c in found)
 
 
@@ -177,7 +177,8 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _strings(value: Any) -> list[str]:
+def strings(value: Any) -> list[str]:
+    """The strings of a list (items that broke the schema dropped); [] if not a list."""
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
@@ -191,7 +192,7 @@ def applies(condition: Mapping[str, Any], manifest: Mapping[str, Any], pd: Itera
     if "personalDataIncludes" in condition:
         return bool(set(condition["personalDataIncludes"]) & set(pd))
     if "dataSubjectsIn" in condition:
-        subjects = _strings(manifest.get("spec", {}).get("dataSubjects"))
+        subjects = strings(manifest.get("spec", {}).get("dataSubjects"))
         return region_table().subjects_match(subjects, condition["dataSubjectsIn"])
     if "field" in condition:
         value = _lookup(manifest, condition["field"])
@@ -292,7 +293,7 @@ def applicable(manifest: Mapping[str, Any], pd: tuple[str, ...], extra: Iterable
                assume_all: bool = False) -> tuple[Ruleset, ...]:
     """Built-ins whose trigger holds (or all, with ``assume_all``), ``spec.regulations``, then ``extra``."""
     spec = manifest.get("spec", {})
-    named = set(_strings(spec.get("regulations")))
+    named = set(strings(spec.get("regulations")))
     chosen = [builtin(n) for n in BUILTIN
               if assume_all or n in named or applies(builtin(n).applies_when, manifest, pd)]
     for ruleset in extra:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, render, snippet
+from ccaudit.controls.base import Context, Hit, render, snippet, strings
 from ccaudit.model import Severity
 from ccaudit.rulesets import VERIFICATION, ControlStandard
 
@@ -38,7 +38,7 @@ def wildcard_scope(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
 def write_without_approval(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     for i, tool in ctx.items("tools"):
         access = tool.get("access", "admin")
-        actions = [a for a in tool.get("actions") or () if isinstance(a, str)]
+        actions = strings(tool.get("actions"))
         if access not in WRITE_ACCESS and not actions:
             continue
         approval = tool.get("approval")
@@ -71,8 +71,7 @@ def unrestricted_fields(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
 
 
 def undeclared_data_category(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
-    declared = ctx.spec.get("dataCategories")
-    declared = set(declared) if isinstance(declared, list) else set()
+    declared = set(strings(ctx.spec.get("dataCategories")))
     for key, field, what in (("tools", "dataCategories", "tool"), ("vendors", "receives", "vendor")):
         for i, item in ctx.items(key):
             values = item.get(field)

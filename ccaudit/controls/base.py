@@ -10,7 +10,7 @@ import yaml
 
 from ccaudit.model import Path, Severity
 from ccaudit.regions import RegionTable
-from ccaudit.rulesets import CATEGORIES, ControlStandard
+from ccaudit.rulesets import CATEGORIES, ControlStandard, strings
 
 UNBOUNDED = frozenset({"indefinite", "forever"})
 CHANNELS = ("voice", "chat", "email", "sms")

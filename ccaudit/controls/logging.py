@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, at_most, days, describe, require_true, snippet
+from ccaudit.controls.base import Context, Hit, at_most, days, describe, require_true, snippet, strings
 from ccaudit.model import Severity
 from ccaudit.rulesets import SENSITIVE, ControlStandard
 
@@ -47,8 +47,7 @@ def audit_log_retention_too_short(ctx: Context, std: ControlStandard) -> Iterato
 
 def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     logging = ctx.section("logging")
-    redaction = logging.get("redaction")
-    masked = set(redaction) if isinstance(redaction, list) else set()
+    masked = set(strings(logging.get("redaction")))
     required = std.value("redactCategories") or []
     for category in required:
         if category not in masked:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, describe, require_true, snippet
+from ccaudit.controls.base import Context, Hit, describe, require_true, snippet, strings
 from ccaudit.rulesets import ControlStandard
 
 
@@ -14,8 +14,7 @@ def no_prompt_injection_guard(ctx: Context, std: ControlStandard) -> Iterator[Hi
 
 
 def output_filter_gap(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
-    current = ctx.section("guardrails").get("outputFilter")
-    filtered = set(current) if isinstance(current, list) else set()
+    filtered = set(strings(ctx.section("guardrails").get("outputFilter")))
     required = std.value("outputFilterCategories") or []
     path = ("spec", "guardrails", "outputFilter")
     for category in required:

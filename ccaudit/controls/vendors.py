@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ccaudit.controls.base import Context, Hit, at_most, snippet
+from ccaudit.controls.base import Context, Hit, at_most, snippet, strings
 from ccaudit.rulesets import ControlStandard
 
 SAFEGUARDS = frozenset({"scc", "bcr"})
@@ -90,9 +90,9 @@ def vendor_breach_notice(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
 
 
 def region_outside_residency(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
-    allowed = ctx.section("residency").get("allowedRegions")
-    if not isinstance(allowed, list):
+    if not isinstance(ctx.section("residency").get("allowedRegions"), list):
         return
+    allowed = strings(ctx.section("residency").get("allowedRegions"))
     for i, vendor in ctx.items("vendors"):
         for j, region in _regions(vendor):
             if region not in allowed:
