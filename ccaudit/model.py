@@ -109,6 +109,7 @@ class FileResult:
     file: str
     manifest_results: tuple[ManifestResult, ...]
     findings: tuple[Finding, ...]
+    repo_file: str = ""  # relative to the repository root, POSIX (SARIF and GitLab locations)
 
     @property
     def manifests(self) -> int:

@@ -39,11 +39,12 @@ def run(config: RunConfig) -> RunResult:
 def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
     shown = display_path(candidate.path)
     if candidate.error is not None:
-        return FileResult(shown, (), (_unreadable(shown, candidate.error),))
+        return FileResult(shown, (), (_unreadable(shown, candidate.error),), _repo_path(shown))
     try:
         loaded = read_file(candidate.path, config.max_bytes)
     except OSError as exc:
-        return FileResult(shown, (), (_unreadable(shown, f"cannot read file: {exc.strerror or exc}"),))
+        return FileResult(shown, (), (_unreadable(shown, f"cannot read file: {exc.strerror or exc}"),),
+                          _repo_path(shown))
     return check_loaded(shown, loaded, config)
 
 
@@ -72,7 +73,7 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
         empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
         findings.append(problem_finding(loaded.error, Where(shown, repo_path, loaded.lines, empty, None)))
     findings.sort(key=lambda f: f.sort_key)
-    return FileResult(shown, tuple(manifests), tuple(number_occurrences(findings)))
+    return FileResult(shown, tuple(manifests), tuple(number_occurrences(findings)), repo_path)
 
 
 def _check_manifest(where: Where, config: RunConfig, evaluated: list[str]) -> Iterator[Finding]:
