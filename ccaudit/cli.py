@@ -90,7 +90,6 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
           ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...],
           color: bool | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder)."""
-    from ccaudit.evaluate import Selection
     from ccaudit.pipeline import RunConfig, run
     from ccaudit.reporters import ReportOptions
     from ccaudit.rulesets import load_ruleset

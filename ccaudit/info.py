@@ -84,7 +84,7 @@ def _requirers(control: Control, rulesets: tuple[Ruleset, ...]) -> list[dict[str
 
 def rules_report(ruleset: str | None, fmt: str) -> str:
     rulesets = (load_ruleset(ruleset),) if ruleset else tuple(builtin(n) for n in BUILTIN)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for control in catalog().values():
         requirers = _requirers(control, rulesets)
         if ruleset and not requirers:
@@ -99,11 +99,11 @@ def rules_report(ruleset: str | None, fmt: str) -> str:
                 + ("<br>".join(f"{q['ruleset']}: {q['citation']}" for q in r["requiredBy"]) or "always on") + " |"
                 for r in rows]
         return "\n".join(out) + "\n"
-    out = []
+    lines: list[str] = []
     for r in rows:
-        out.append(f"{r['id']}  {r['slug']}  [{r['severity']}]  {r['title']}")
-        out += [f"    {q['ruleset']}: {q['citation']}" for q in r["requiredBy"]] or ["    always on"]
-    return "\n".join(out) + "\n"
+        lines.append(f"{r['id']}  {r['slug']}  [{r['severity']}]  {r['title']}")
+        lines += [f"    {q['ruleset']}: {q['citation']}" for q in r["requiredBy"]] or ["    always on"]
+    return "\n".join(lines) + "\n"
 
 
 # ---- explain -------------------------------------------------------------------------

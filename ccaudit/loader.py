@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.cyaml import CParser
+from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ccaudit.model import FILE_START, Path, Span
@@ -147,9 +147,8 @@ def _check_depth(text: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise LoadError(Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2),
-                                 f"nesting deeper than {MAX_DEPTH} levels")
+                line, column = event.start_mark.line + 1, event.start_mark.column + 1  # type: ignore[union-attr]
+                raise LoadError(Span(line, column, line, column + 1), f"nesting deeper than {MAX_DEPTH} levels")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -162,7 +161,7 @@ def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
         loader = _Loader(text)
         try:
             while loader.check_node():
-                documents.append(Document(len(documents), loader.get_node()))
+                documents.append(Document(len(documents), loader.get_node()))  # type: ignore[arg-type]
         finally:
             loader.dispose()
     except LoadError as exc:
@@ -295,6 +294,7 @@ class _Builder:
             self._check_tag(node, "seq")
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         self._check_tag(node, "map")
+        assert isinstance(node, MappingNode)
         return self._build_mapping(node, path, depth)
 
     def _build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
@@ -387,9 +387,7 @@ def _first_key_span(node: MappingNode) -> Span:
 
 
 def is_plain_scalar(root: Node, path: Path) -> bool:
-    node = root
+    node: Node | None = root
     for part in path:
-        node = child(node, part)[1]
-        if node is None:
-            return False
+        node = child(node, part)[1] if node is not None else None
     return isinstance(node, ScalarNode) and node.tag == _PLAIN

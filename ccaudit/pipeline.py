@@ -141,7 +141,7 @@ def manifest_values(path: str) -> list[dict]:
     loaded = read_file(path)
     values = []
     for document in loaded.documents:
-        if _classify(document.node, loaded.has_marker) is True and build_value(document) is None:
-            if not validate(document).stop:
-                values.append(document.value)
+        manifest = _classify(document.node, loaded.has_marker) is True
+        if manifest and build_value(document) is None and not validate(document).stop:
+            values.append(document.value)
     return values

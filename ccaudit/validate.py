@@ -124,7 +124,8 @@ def _describe(error: Any) -> str:
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {expected}, found {type_name(error.instance)} {error.instance!r}"
     if error.validator == "pattern":
-        return f"{error.instance!r} does not have the expected form ({error.schema.get('description', error.validator_value)})"
+        expected = error.schema.get("description", error.validator_value)
+        return f"{error.instance!r} does not have the expected form ({expected})"
     return str(error.message)
 
 

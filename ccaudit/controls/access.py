@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from ccaudit.controls.base import Context, Hit, render, snippet, strings
-from ccaudit.model import Severity
-from ccaudit.rulesets import VERIFICATION, ControlStandard
+from ccaudit.controls.base import Context, Hit, exceeds, render, snippet
+from ccaudit.model import Path, Severity
+from ccaudit.rulesets import VERIFICATION, ControlStandard, strings
 
 PRIVILEGED_SEGMENTS = frozenset({"admin", "superuser", "root", "all", "full_access"})
 WRITE_ACCESS = frozenset({"write", "delete", "admin"})
@@ -17,8 +18,12 @@ VERIFIED_CATEGORIES = frozenset({"phi", "payment_card", "financial", "government
 _SEGMENTS = re.compile(r"[:./]")
 
 
-def _name(tool: dict) -> str:
+def _name(tool: Mapping[str, Any]) -> str:
     return repr(tool.get("name", "?"))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def wildcard_scope(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -61,7 +66,7 @@ def unrestricted_fields(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         fields = tool.get("fields")
         if not ctx.tool_categories(tool) or (isinstance(fields, list) and fields and "*" not in fields):
             continue
-        path = ("spec", "tools", i, "fields")
+        path: Path = ("spec", "tools", i, "fields")
         if isinstance(fields, list) and "*" in fields:
             path, state = (*path, fields.index("*")), 'returns the whole record ("*")'
         else:
@@ -85,7 +90,7 @@ def undeclared_data_category(ctx: Context, std: ControlStandard) -> Iterator[Hit
 
 def weak_backend_auth(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     for i, tool in ctx.items("tools"):
-        auth = tool.get("auth") if isinstance(tool.get("auth"), dict) else {}
+        auth = _mapping(tool.get("auth"))
         kind, credential = auth.get("type"), auth.get("credential")
         if kind is None or kind in WEAK_AUTH:
             yield Hit(("spec", "tools", i, "auth", "type"),
@@ -137,4 +142,4 @@ def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         bound = f"at most {limit}" if limit is not None else "a bound"
         yield Hit(path, f"tool {_name(tool)} {state}; {bound} is required",
                   snippet(ctx.spec, path, min(limit or 1, 1)), "maxRecordsPerCall",
-                  lambda own: actual is None or actual > own)
+                  exceeds(actual))

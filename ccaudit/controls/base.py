@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import yaml
 
 from ccaudit.model import Path, Severity
 from ccaudit.regions import RegionTable
-from ccaudit.rulesets import CATEGORIES, ControlStandard, strings
+from ccaudit.rulesets import CATEGORIES, ControlStandard
 
 UNBOUNDED = frozenset({"indefinite", "forever"})
 CHANNELS = ("voice", "chat", "email", "sms")
@@ -75,6 +75,21 @@ class Check(Protocol):
     def __call__(self, ctx: Context, std: ControlStandard) -> Iterable[Hit]: ...
 
 
+def contains(category: str) -> Callable[[Any], bool]:
+    """For a category parameter: a ruleset's own list is broken when it holds ``category``."""
+    return lambda own: category in own
+
+
+def exceeds(actual: Any) -> Callable[[Any], bool]:
+    """For a maximum: a ruleset's own limit is broken by a missing, unbounded or larger value."""
+    return lambda own: days(actual) > own
+
+
+def falls_short(actual: Any) -> Callable[[Any], bool]:
+    """For a minimum: a ruleset's own minimum is broken by a missing or smaller value (unbounded passes)."""
+    return lambda own: actual is None or days(actual) < own
+
+
 def is_unbounded(value: Any) -> bool:
     return value is None or value == -1 or value in UNBOUNDED
 
@@ -103,10 +118,10 @@ def render(value: Any) -> str:
 def snippet(spec: Mapping[str, Any], path: Path, value: Any) -> str:
     """A YAML fragment under ``spec`` that sets ``path`` to ``value`` (list items named by ``name``)."""
     lines: list[str] = []
-    indent, node = "", spec
+    indent, node = "", cast(Any, spec)
     for part in path[1:-1]:
         if isinstance(part, int):
-            item = node[part] if isinstance(node, list) and part < len(node) else {}
+            item: Any = node[part] if isinstance(node, list) and part < len(node) else {}
             name = item.get("name", "...") if isinstance(item, dict) else "..."
             lines.append(f"{indent}- name: {name}")
             indent += "  "
@@ -141,4 +156,4 @@ def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: s
     state = "missing" if value is None else ("unbounded" if is_unbounded(value) else f"{value} {unit}")
     required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
     fix = snippet(ctx.spec, path, limit if limit is not None else 30)
-    yield Hit(path, f"{what} is {state}; {required}", fix, param, lambda own: days(value) > own)
+    yield Hit(path, f"{what} is {state}; {required}", fix, param, exceeds(value))

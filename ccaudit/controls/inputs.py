@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ccaudit.controls.base import Context, Hit
+from ccaudit.model import Path
 from ccaudit.rulesets import ControlStandard
 
 
 def unknown_region(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
-    places = [(("spec", "vendors", i, "regions"), v.get("regions")) for i, v in ctx.items("vendors")]
+    places: list[tuple[Path, Any]] = [(("spec", "vendors", i, "regions"), v.get("regions")) for i, v in ctx.items("vendors")]
     places.append((("spec", "residency", "allowedRegions"), ctx.section("residency").get("allowedRegions")))
     for path, regions in places:
         for j, region in enumerate(regions if isinstance(regions, list) else ()):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, at_most, days, describe, require_true, snippet, strings
+from ccaudit.controls.base import (Context, Hit, at_most, contains, days, describe, falls_short, require_true,
+                                   snippet)
 from ccaudit.model import Severity
-from ccaudit.rulesets import SENSITIVE, ControlStandard
+from ccaudit.rulesets import SENSITIVE, ControlStandard, strings
 
 DECISION_KEYS = ("routingDecisions", "escalations", "approvals", "guardrailEvents")
 CRITICAL_CATEGORIES = frozenset({"payment_card", "phi"})
@@ -42,7 +43,7 @@ def audit_log_retention_too_short(ctx: Context, std: ControlStandard) -> Iterato
         path = ("spec", "retention", key)
         state = "missing" if actual is None else f"{actual} days"
         yield Hit(path, f"retention.{key} is {state}; at least {minimum} days are required",
-                  snippet(ctx.spec, path, minimum), param, lambda own: actual is None or days(actual) < own)
+                  snippet(ctx.spec, path, minimum), param, falls_short(actual))
 
 
 def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -54,7 +55,7 @@ def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
             fix = snippet(ctx.spec, ("spec", "logging", "redaction"), sorted(masked | set(required)))
             yield Hit(("spec", "logging", "redaction"),
                       f"logs are written without masking {category}; redact it before logs are written",
-                      fix, "redactCategories", lambda own, c=category: c in own,
+                      fix, "redactCategories", contains(category),
                       Severity.CRITICAL if category in CRITICAL_CATEGORIES else None)
     sensitive = SENSITIVE & set(ctx.pd)
     if logging.get("reasoning") == "full" and sensitive:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, describe, require_true, snippet, strings
-from ccaudit.rulesets import ControlStandard
+from ccaudit.controls.base import Context, Hit, contains, describe, require_true, snippet
+from ccaudit.rulesets import ControlStandard, strings
 
 
 
@@ -21,7 +21,7 @@ def output_filter_gap(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         if category not in filtered:
             yield Hit(path, f"agent output is not filtered for {category}; mask or block it in responses",
                       snippet(ctx.spec, path, sorted(filtered | set(required))), "outputFilterCategories",
-                      lambda own, c=category: c in own)
+                      contains(category))
 
 
 def no_confidence_escalation(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

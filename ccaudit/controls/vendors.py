@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ccaudit.controls.base import Context, Hit, at_most, snippet, strings
-from ccaudit.rulesets import ControlStandard
+from ccaudit.controls.base import Context, Hit, at_most, snippet
+from ccaudit.rulesets import ControlStandard, strings
 
 SAFEGUARDS = frozenset({"scc", "bcr"})
 
 
 def _agreement(ctx: Context, i: int, vendor: Mapping[str, Any], key: str, what: str) -> Iterator[Hit]:
-    agreements = vendor.get("agreements") if isinstance(vendor.get("agreements"), dict) else {}
-    value = agreements.get(key)
+    value = _agreements(vendor).get(key)
     if value is not True:
         path = ("spec", "vendors", i, "agreements", key)
         state = "missing" if value is None else "false"
         yield Hit(path, f"vendor {vendor.get('name')!r}: agreements.{key} is {state}; {what}",
                   snippet(ctx.spec, path, True))
+
+
+def _agreements(vendor: Mapping[str, Any]) -> Mapping[str, Any]:
+    value = vendor.get("agreements")
+    return value if isinstance(value, dict) else {}
 
 
 def _is_processor(vendor: Mapping[str, Any]) -> bool:
@@ -53,8 +57,7 @@ def transfer_without_safeguard(ctx: Context, std: ControlStandard) -> Iterator[H
     for i, vendor in ctx.items("vendors"):
         if not ctx.vendor_receives(vendor):
             continue
-        agreements = vendor.get("agreements") if isinstance(vendor.get("agreements"), dict) else {}
-        mechanism = agreements.get("transferMechanism")
+        mechanism = _agreements(vendor).get("transferMechanism")
         if not _regions(vendor):
             yield Hit(("spec", "vendors", i, "regions"),
                       f"vendor {vendor.get('name')!r} has no regions; a transfer check cannot be made without them",

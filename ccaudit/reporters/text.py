@@ -61,7 +61,9 @@ def _cite(requirement: Requirement) -> str:
 def _value(requirement: Requirement) -> str:
     """`` (2192)`` after a citation; nothing for category lists (the message names the category)."""
     value = requirement.value
-    return "" if value is None or isinstance(value, list) else f" ({str(value).lower() if isinstance(value, bool) else value})"
+    if value is None or isinstance(value, list):
+        return ""
+    return f" ({str(value).lower() if isinstance(value, bool) else value})"
 
 
 def summary(result: RunResult) -> str:
