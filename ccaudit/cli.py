@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from ccaudit import __version__, exitcodes
-from ccaudit.model import SEVERITIES, Severity
-from ccaudit.reporters import REPORTERS
+from ccaudit.model import SEVERITIES, RunResult, Severity
+from ccaudit.reporters import EXTRA_REPORTS, REPORTERS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +31,8 @@ def guarded(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ccaudit.baseline import BaselineError
+        from ccaudit.config import ConfigError
         from ccaudit.discover import PathNotFound
         from ccaudit.rulesets import RulesetError
 
@@ -40,6 +42,8 @@ def guarded(func: F) -> F:
             raise Failure(f"path does not exist: {exc}") from None
         except RulesetError as exc:
             raise Failure(f"ruleset: {exc}") from None
+        except (ConfigError, BaselineError) as exc:
+            raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -67,6 +71,14 @@ def _use_color(flag: bool | None, output: str | None) -> bool:
     return output is None and sys.stdout.isatty()
 
 
+def _extra_report_options(func: F) -> F:
+    """``--sarif PATH``, ``--junit PATH``, ...: more reports from the same run (``report_sarif``, ...)."""
+    for name in reversed(EXTRA_REPORTS):
+        func = click.option(f"--{name}", f"report_{name}", type=click.Path(dir_okay=False), metavar="PATH",
+                            help=f"Also write a {name} report to PATH.")(func)
+    return func
+
+
 def _default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS else "text"
 
@@ -76,8 +88,8 @@ def _default_format() -> str:
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default=None,
               help="Report format (default: text; github when GITHUB_ACTIONS=true).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Lowest severity that makes the exit code 1 (default: low, any finding).")
 @click.option("--select", multiple=True, metavar="ID", help="Run only these controls (id, slug or id prefix).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix).")
 @click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
@@ -85,21 +97,62 @@ def _default_format() -> str:
 @click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: nearest .ccaudit.yaml upwards, else [tool.ccaudit] in pyproject.toml).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Report only findings not in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
+              help="Write today's findings to this baseline file.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments (for protected branches).")
+@_extra_report_options
+@click.option("--sarif-include-suppressed", is_flag=True,
+              help="Keep suppressed findings in SARIF, marked with their suppression and reason.")
 @guarded
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str, select: tuple[str, ...],
           ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...],
-          color: bool | None) -> None:
+          color: bool | None, config_path: str | None, baseline: str | None, write_baseline: str | None,
+          no_inline_suppressions: bool, sarif_include_suppressed: bool, **reports: str | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder)."""
+    from ccaudit.baseline import read_baseline
     from ccaudit.pipeline import RunConfig, run
-    from ccaudit.reporters import ReportOptions
     from ccaudit.rulesets import load_ruleset
+    from ccaudit.suppress import Policy
 
-    selection = _selection(select, ignore)
-    config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in rulesets), assume_all, selection, exclude)
+    settings = _settings(config_path)
+    fail_on = fail_on or settings.fail_on or "low"
+    selection = _selection(select or settings.select, settings.ignore + ignore)
+    baseline = baseline or settings.baseline
+    policy = Policy(not no_inline_suppressions and settings.inline_suppressions is not False, settings.waivers,
+                    read_baseline(baseline) if baseline else {})
+    config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
+                       assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy)
     result = run(config)
-    options = ReportOptions(_use_color(color, output))
-    _write(REPORTERS[fmt or _default_format()](result, options), output, options.color)
-    sys.exit(exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
+    if write_baseline:
+        from ccaudit.baseline import render_baseline
+
+        _write(render_baseline(result.findings), write_baseline)
+    options = ReportOptions(_use_color(color, output), sarif_include_suppressed)
+    fmt = fmt or _default_format()
+    _write(REPORTERS[fmt](result, options), output, options.color)
+    _write_extra_reports(result, options, reports)
+    if fmt == "github":
+        _append_step_summary(result)
+    if result.baseline_fixed and fmt != "json":
+        click.echo(f"ccaudit: {len(result.baseline_fixed)} baseline entries no longer occur (prune them with "
+                   "--write-baseline):\n" + "\n".join(f"  {entry}" for entry in result.baseline_fixed), err=True)
+    sys.exit(exitcodes.OK if write_baseline else exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
+
+
+def _settings(path: str | None) -> Any:
+    """The configuration: --config, else discovered upwards from the current folder, else defaults."""
+    from pathlib import Path
+
+    from ccaudit.config import Config, ConfigError, discover_config, load_config
+
+    if path is not None and not os.path.isfile(path):
+        raise ConfigError(f"configuration file not found: {path}")
+    found = Path(path) if path else discover_config(Path.cwd())
+    return load_config(found) if found else Config()
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -121,6 +174,28 @@ def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
                 raise Failure(f"{control.id} ({control.slug}) cannot be switched off with --ignore; "
                               "only a configuration waiver can set it aside")
     return Selection(select, ignore)
+
+
+def _write_extra_reports(result: RunResult, options: ReportOptions, reports: dict[str, str | None]) -> None:
+    from dataclasses import replace
+
+    plain = replace(options, color=False)
+    for name in EXTRA_REPORTS:
+        path = reports.get(f"report_{name}")
+        if path:
+            _write(REPORTERS[name](result, plain), path)
+
+
+def _append_step_summary(result: RunResult) -> None:
+    """GitHub's job summary: the markdown report appended to ``$GITHUB_STEP_SUMMARY`` when set."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(REPORTERS["markdown"](result, ReportOptions()))
+    except OSError as exc:
+        click.echo(f"ccaudit: warning: cannot append the job summary to {path}: {exc.strerror}", err=True)
 
 
 def _write(text: str, output: str | None, color: bool = False) -> None:

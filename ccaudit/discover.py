@@ -30,9 +30,14 @@ def display_path(path: str) -> str:
     return absolute.replace(os.sep, "/")
 
 
+def matches(shown: str, pattern: str) -> bool:
+    """A glob against a displayed path: ``*`` and ``**`` cross folders; a folder matches what lies below it."""
+    return fnmatch.fnmatch(shown, pattern) or fnmatch.fnmatch(shown, pattern.rstrip("/") + "/*")
+
+
 def excluded(path: str, patterns: Iterable[str]) -> bool:
     shown = display_path(path)
-    return any(fnmatch.fnmatch(shown, p) or fnmatch.fnmatch(shown, p.rstrip("/") + "/*") for p in patterns)
+    return any(matches(shown, p) for p in patterns)
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Candidate]:

@@ -46,8 +46,7 @@ class Where:
 
     def fingerprint(self, control_id: str, path: Path) -> str:
         """Control, repository path, manifest name and named path: no line, no offending value."""
-        parts = (control_id, self.repo_path, self.manifest or "", named_path(self.document.value, path))
-        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+        return fingerprint_of((control_id, self.repo_path, self.manifest or "", named_path(self.document.value, path)))
 
 
 def problem_finding(problem: LoadProblem, where: Where) -> Finding:
@@ -55,7 +54,7 @@ def problem_finding(problem: LoadProblem, where: Where) -> Finding:
     control = catalog()[problem.control]
     return Finding(control.id, control.slug, control.severity, where.file, problem.span, dotted(problem.path),
                    where.manifest, problem.message, fingerprint=where.fingerprint(control.id, problem.path),
-                   source_line=where.source(problem.span.line))
+                   source_line=where.source(problem.span.line), suppressible=control.suppressible)
 
 
 INPUT_CONTROLS = ("CCA001", "CCA002", "CCA003", "CCA004")
@@ -99,9 +98,10 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
     requirements, severity = _requirements(hit, std)
     span = locate(where.document.node, hit.path)
     control = std.control
+    suppressible = control.suppressible and all(r.suppressible for r in std.requirements)
     return Finding(control.id, control.slug, max(severity, hit.severity or severity), where.file, span,
                    dotted(hit.path), where.manifest, hit.message, requirements, hit.remediation,
-                   where.fingerprint(control.id, hit.path), where.source(span.line))
+                   where.fingerprint(control.id, hit.path), where.source(span.line), suppressible=suppressible)
 
 
 def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ...], Severity]:
@@ -146,6 +146,10 @@ def named_path(value: Any, path: Path) -> str:
 
 
 
+def fingerprint_of(parts: tuple[str, ...]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
 def number_occurrences(findings: list[Finding]) -> list[Finding]:
     """Findings whose fingerprints are equal get an occurrence number mixed in (the first keeps its own)."""
     seen: dict[str, int] = {}
@@ -154,7 +158,6 @@ def number_occurrences(findings: list[Finding]) -> list[Finding]:
         count = seen.get(finding.fingerprint, 0)
         seen[finding.fingerprint] = count + 1
         if count:
-            digest = hashlib.sha256(f"{finding.fingerprint}\x1f{count}".encode()).hexdigest()[:32]
-            finding = replace(finding, fingerprint=digest)
+            finding = replace(finding, fingerprint=fingerprint_of((finding.fingerprint, str(count))))
         out.append(finding)
     return out

@@ -84,6 +84,7 @@ class Finding:
     fingerprint: str = ""
     source_line: str = ""
     suppressed: Suppression | None = None
+    suppressible: bool = True  # inline; every requiring ruleset allows it
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -119,6 +120,7 @@ class FileResult:
 @dataclass(frozen=True, slots=True)
 class RunResult:
     files: tuple[FileResult, ...]
+    baseline_fixed: tuple[str, ...] = ()  # baseline entries that no longer occur
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -17,7 +17,9 @@ from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_
 from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
                             build_value, child, locate, read_file)
 from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, RunResult
+from ccaudit import suppress
 from ccaudit.rulesets import Ruleset
+from ccaudit.suppress import Policy
 from ccaudit.validate import validate
 
 
@@ -29,11 +31,15 @@ class RunConfig:
     selection: Selection = field(default_factory=Selection)
     exclude: tuple[str, ...] = ()
     max_bytes: int = MAX_BYTES
+    policy: Policy = field(default_factory=Policy)
 
 
 def run(config: RunConfig) -> RunResult:
     """Check every file; raises ``PathNotFound`` for a PATH that does not exist."""
-    return RunResult(tuple(check_candidate(c, config) for c in discover(config.paths, config.exclude)))
+    files = tuple(check_candidate(c, config) for c in discover(config.paths, config.exclude))
+    seen = {f.fingerprint for r in files for f in r.findings}
+    fixed = tuple(sorted(d for fp, d in config.policy.baseline.items() if fp not in seen))
+    return RunResult(files, fixed)
 
 
 def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
@@ -72,8 +78,10 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
     if loaded.error is not None and loaded.has_marker:
         empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
         findings.append(problem_finding(loaded.error, Where(shown, repo_path, loaded.lines, empty, None)))
-    findings.sort(key=lambda f: f.sort_key)
-    return FileResult(shown, tuple(manifests), tuple(number_occurrences(findings)), repo_path)
+    evaluated = {c for m in manifests for c in m.controls}
+    findings = suppress.apply(number_occurrences(sorted(findings, key=lambda f: f.sort_key)), loaded.lines,
+                              evaluated, shown, config.policy)
+    return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
 
 
 def _check_manifest(where: Where, config: RunConfig, evaluated: list[str]) -> Iterator[Finding]:

@@ -24,6 +24,7 @@ def document(result: RunResult) -> dict[str, Any]:
         "tool": {"name": "ccaudit", "version": __version__},
         "findings": [finding(f) for f in findings],
         "files": [{"file": r.file, "manifests": r.manifests} for r in result.files],
+        **({"baselineFixed": list(result.baseline_fixed)} if result.baseline_fixed else {}),
         "summary": {"files": len(result.files), "manifests": result.manifests, "findings": len(active),
                     "suppressed": len(findings) - len(active), "bySeverity": by_severity},
     }

@@ -147,7 +147,7 @@ def test_standard_prints_the_effective_table() -> None:
 
 def test_rules_lists_every_control_with_citations() -> None:
     rows = json.loads(run_cli("rules", "-f", "json").stdout)
-    assert len(rows) == 45
+    assert len(rows) == 47
     cca401 = next(r for r in rows if r["id"] == "CCA401")
     assert cca401["suppressible"] is False and [q["ruleset"] for q in cca401["requiredBy"]] == ["hipaa"]
     assert "| CCA205 | audit-log-retention-too-short | high |" in run_cli("rules", "-f", "markdown").stdout

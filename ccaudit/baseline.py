@@ -1,0 +1,38 @@
+"""The baseline: fingerprints of accepted findings (no line numbers), sorted and stable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ccaudit.model import Finding
+
+VERSION = 1
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read."""
+
+
+def describe(entry: Mapping[str, str]) -> str:
+    return f"{entry['id']} {entry['file']} {entry['path'] or '(file)'}"
+
+
+def read_baseline(path: str) -> dict[str, str]:
+    """fingerprint -> a short description of the finding it stands for."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("version") != VERSION:
+            raise BaselineError(f"{path}: unknown baseline version {data.get('version')!r} (expected {VERSION})")
+        return {e["fingerprint"]: describe(e) for e in data["findings"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BaselineError(f"{path}: not a ccaudit baseline: {exc}") from None
+
+
+def render_baseline(findings: Iterable[Finding]) -> str:
+    """Every finding not suppressed inline or by configuration, sorted."""
+    entries = sorted(({"fingerprint": f.fingerprint, "id": f.id, "file": f.file, "path": f.path}
+                      for f in findings if f.suppressed is None or f.suppressed.kind == "baseline"),
+                     key=lambda e: (e["file"], e["id"], e["path"], e["fingerprint"]))
+    return json.dumps({"version": VERSION, "tool": "ccaudit", "findings": entries}, indent=2) + "\n"

@@ -1,0 +1,232 @@
+"""Suppress stage (pure): findings + inline directives + config waivers + baseline -> findings
+marked suppressed, plus CCA005/CCA006 findings about the suppressions themselves.
+
+Inline: ``# ccaudit: ignore[CCA205,no-log-review] reason="..." until=2027-06-30`` on the
+finding's line or alone in the comment block directly above it; ``ignore-file[...]`` in the
+file's first comment block.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from ccaudit.discover import matches
+from ccaudit.model import Finding, Span, Suppression
+from ccaudit.rulesets import catalog, find_control
+
+NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
+_COMMENT = re.compile(r"(?:^|\s)(#\s*ccaudit\b.*)$")
+_DIRECTIVE = re.compile(r"#\s*ccaudit:\s(?P<kind>ignore|ignore-file)\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """One suppression comment, parsed; ``problem`` says why it is invalid."""
+
+    line: int
+    span: Span
+    file_wide: bool
+    own_line: bool
+    ids: tuple[str, ...] = ()
+    reason: str = ""
+    until: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A configuration waiver: a control set aside for matching paths, with a reason."""
+
+    control: str
+    paths: tuple[str, ...]
+    reason: str
+    until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How findings may be quieted in this run."""
+
+    inline: bool = True
+    waivers: tuple[Waiver, ...] = ()
+    baseline: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> description
+    today: str = field(default_factory=lambda: datetime.now(timezone.utc).date().isoformat())
+
+
+# ---- parsing -------------------------------------------------------------------------
+
+
+def parse_directives(lines: Sequence[str]) -> list[Directive]:
+    header = _first_comment_block(lines)
+    found = []
+    for number, text in enumerate(lines, 1):
+        match = _COMMENT.search(text)
+        if match:
+            start = match.start(1)
+            span = Span(number, start + 1, number, len(text) + 1)
+            found.append(_parse(match.group(1), number, span, not text[:start].strip(), number <= header))
+    return found
+
+
+def _first_comment_block(lines: Sequence[str]) -> int:
+    """The last line number of the leading comment (and blank or ``---``) lines."""
+    for number, text in enumerate(lines, 1):
+        if text.strip() and not text.lstrip().startswith("#") and text.strip() != "---":
+            return number - 1
+    return len(lines)
+
+
+def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool) -> Directive:
+    match = _DIRECTIVE.match(comment)
+    if match is None:
+        return Directive(line, span, False, own_line, problem="malformed suppression: write "
+                         '# ccaudit: ignore[CCA205] reason="..." [until=YYYY-MM-DD]')
+    file_wide = match["kind"] == "ignore-file"
+    try:
+        fields = dict(_field(token) for token in shlex.split(match["rest"], comments=True))
+    except ValueError as exc:
+        return Directive(line, span, file_wide, own_line, problem=f"malformed suppression: {exc}")
+    ids, unknown = _control_ids(match["ids"])
+    directive = Directive(line, span, file_wide, own_line, ids, fields.pop("reason", "").strip(),
+                          fields.pop("until", None))
+    problem = _problem(directive, unknown, sorted(fields), in_header)
+    return replace(directive, problem=problem) if problem else directive
+
+
+def _field(token: str) -> tuple[str, str]:
+    key, sep, value = token.partition("=")
+    if not sep:
+        raise ValueError(f"expected key=value, found {token!r}")
+    return key, value
+
+
+def _control_ids(text: str) -> tuple[tuple[str, ...], list[str]]:
+    ids, unknown = [], []
+    for name in (part.strip() for part in text.split(",") if part.strip()):
+        control = find_control(name)
+        if control is None:
+            unknown.append(name)
+        else:
+            ids.append(control.id)
+    return tuple(ids), unknown
+
+
+def _problem(directive: Directive, unknown: list[str], extra: list[str], in_header: bool) -> str | None:
+    if extra:
+        return f"unknown field {extra[0]!r} (allowed: reason, until)"
+    if unknown:
+        return f"unknown control {unknown[0]!r}"
+    if not directive.ids:
+        return "no control named: write ignore[CCA205]"
+    if not directive.reason:
+        return 'a reason is required: reason="..."'
+    if directive.until is not None and not _DATE.fullmatch(directive.until):
+        return f"until must be a date YYYY-MM-DD, found {directive.until!r}"
+    if directive.file_wide and not in_header:
+        return "ignore-file must stand in the file's first comment block"
+    return None
+
+
+# ---- applying ------------------------------------------------------------------------
+
+
+def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str], file: str,
+          policy: Policy) -> list[Finding]:
+    """The whole stage for one file: inline directives, then configuration waivers, then the baseline."""
+    if policy.inline and any("ccaudit" in line for line in lines):
+        findings = apply_inline(findings, parse_directives(lines), lines, evaluated, file, policy.today)
+    if policy.waivers:
+        findings = apply_waivers(findings, policy.waivers, policy.today)
+    return apply_baseline(findings, policy.baseline) if policy.baseline else findings
+
+
+def suppressible_inline(finding: Finding) -> bool:
+    return finding.id not in NOT_INLINE and finding.suppressible
+
+
+def apply_inline(findings: list[Finding], directives: list[Directive], lines: Sequence[str],
+                 evaluated: Iterable[str], file: str, today: str) -> list[Finding]:
+    """Mark findings that a valid, unexpired directive covers; report bad (CCA005) and unused (CCA006) ones."""
+    out: list[Finding] = []
+    used: set[tuple[int, str]] = set()
+    expired = {d.line for d in directives if d.problem is None and d.until is not None and d.until < today}
+    for finding in findings:
+        directive = next((d for d in _covering(directives, finding, lines)
+                          if d.problem is None and finding.id in d.ids and suppressible_inline(finding)), None)
+        if directive is None:
+            out.append(finding)
+            continue
+        used.add((directive.line, finding.id))
+        if directive.line in expired:
+            out.append(replace(finding, message=f"{finding.message} (its suppression expired on {directive.until})"))
+        else:
+            out.append(replace(finding, suppressed=Suppression("inline", directive.reason, directive.until)))
+    out.extend(_directive_findings(directives, used, expired, set(evaluated), file, lines))
+    return out
+
+
+def _covering(directives: list[Directive], finding: Finding, lines: Sequence[str]) -> list[Directive]:
+    """Directives that apply at the finding's line: on it, in the comment block above it, file-wide."""
+    line = finding.span.line
+    above = line - 1
+    while above >= 1 and lines[above - 1].lstrip().startswith("#"):
+        above -= 1
+    return [d for d in directives if d.file_wide or d.line == line or (d.own_line and above < d.line < line)]
+
+
+def _directive_findings(directives: list[Directive], used: set[tuple[int, str]], expired: set[int],
+                        evaluated: set[str], file: str, lines: Sequence[str]) -> list[Finding]:
+    out = []
+    for d in directives:
+        problem = d.problem or _unsuppressible(d) or (f"expired on {d.until}" if d.line in expired else None)
+        if problem:
+            out.append(_meta_finding("CCA005", d, f"invalid suppression: {problem}; it suppresses nothing", file, lines))
+            continue
+        for control_id in d.ids:
+            if (d.line, control_id) not in used and control_id in evaluated:
+                out.append(_meta_finding("CCA006", d, f"suppression of {control_id} matched no finding; remove it",
+                                         file, lines))
+    return out
+
+
+def _unsuppressible(directive: Directive) -> str | None:
+    for control_id in directive.ids:
+        control = catalog()[control_id]
+        if control_id in NOT_INLINE or not control.suppressible:
+            return f"{control_id} ({control.slug}) cannot be suppressed inline; only a configuration waiver can"
+    return None
+
+
+def _meta_finding(control_id: str, directive: Directive, message: str, file: str, lines: Sequence[str]) -> Finding:
+    from ccaudit.evaluate import fingerprint_of
+
+    control = catalog()[control_id]
+    source = lines[directive.line - 1] if directive.line <= len(lines) else ""
+    return Finding(control.id, control.slug, control.severity, file, directive.span, "", None, message,
+                   fingerprint=fingerprint_of((control.id, file, source.strip())), source_line=source,
+                   suppressible=False)
+
+
+def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: str) -> list[Finding]:
+    """Configuration waivers: they can set aside any control, and the finding still counts as suppressed."""
+    out = []
+    for finding in findings:
+        waiver = next((w for w in waivers if w.control == finding.id and finding.suppressed is None
+                       and (not w.paths or any(matches(finding.file, p) for p in w.paths))), None)
+        if waiver is None:
+            out.append(finding)
+        elif waiver.until is not None and waiver.until < today:
+            out.append(replace(finding, message=f"{finding.message} (its waiver expired on {waiver.until})"))
+        else:
+            out.append(replace(finding, suppressed=Suppression("config", waiver.reason, waiver.until)))
+    return out
+
+
+def apply_baseline(findings: list[Finding], baseline: Mapping[str, str]) -> list[Finding]:
+    return [replace(f, suppressed=Suppression("baseline", "in the baseline"))
+            if f.suppressed is None and f.fingerprint in baseline else f for f in findings]
