@@ -11,6 +11,7 @@ from ccaudit.model import RunResult
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
     color: bool = False
+    include_suppressed: bool = False  # SARIF: keep suppressed findings, with `suppressions`
 
 
 Reporter = Callable[[RunResult, ReportOptions], str]
@@ -28,8 +29,46 @@ def _json(result: RunResult, options: ReportOptions) -> str:
     return render(result)
 
 
+def _sarif(result: RunResult, options: ReportOptions) -> str:
+    from ccaudit.reporters.sarif import render
+
+    return render(result, options.include_suppressed)
+
+
+def _junit(result: RunResult, options: ReportOptions) -> str:
+    from ccaudit.reporters.junit import render
+
+    return render(result)
+
+
+def _github(result: RunResult, options: ReportOptions) -> str:
+    from ccaudit.reporters.github import render
+
+    return render(result)
+
+
+def _gitlab(result: RunResult, options: ReportOptions) -> str:
+    from ccaudit.reporters.gitlab import render
+
+    return render(result)
+
+
+def _markdown(result: RunResult, options: ReportOptions) -> str:
+    from ccaudit.reporters.markdown import render
+
+    return render(result)
+
+
 # Each reporter's module is imported only when it is used (a one-file run pays for one).
 REPORTERS: dict[str, Reporter] = {
     "text": _text,
     "json": _json,
+    "sarif": _sarif,
+    "junit": _junit,
+    "github": _github,
+    "gitlab": _gitlab,
+    "markdown": _markdown,
 }
+
+# The extra-report options of `check` (--sarif PATH, ...): format names.
+EXTRA_REPORTS = ("sarif", "junit", "json", "markdown", "gitlab")

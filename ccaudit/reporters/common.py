@@ -27,7 +27,9 @@ def repo_files(result: RunResult) -> dict[str, str]:
 
 
 def cite(requirement: Requirement) -> str:
-    return "; ".join(c.ref + ("" if c.verified else " [unverified]") for c in requirement.citations)
+    """The requirement's citations, each once (per-parameter citations may repeat a reference)."""
+    refs = (c.ref + ("" if c.verified else " [unverified]") for c in requirement.citations)
+    return "; ".join(dict.fromkeys(refs))
 
 
 def required_by(finding: Finding) -> str:

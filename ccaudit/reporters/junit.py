@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from ccaudit.model import Finding, RunResult
-from ccaudit.reporters.common import ManifestGroup, location, manifest_groups
+from ccaudit.reporters.common import ManifestGroup, cite, location, manifest_groups
 
 
 def render(result: RunResult) -> str:
@@ -24,7 +24,7 @@ def suite(group: ManifestGroup) -> TestSuite:
     from ccaudit.rulesets import catalog
 
     slugs = {c.id: c.slug for c in catalog().values()}
-    classname = f"ccaudit.{group.manifest or group.file}"
+    classname = "ccaudit." + (group.manifest or group.file).replace(".", "_")  # dots split Jenkins' packages
     failing = {f.id for f in group.findings}
     cases = [finding_case(f, name, classname) for f, name in zip(group.findings, unique_names(group.findings))]
     cases += [TestCase(f"{control} {slugs.get(control, '')}".rstrip(), classname=classname, file=group.file,
@@ -54,8 +54,8 @@ def finding_case(finding: Finding, name: str, classname: str) -> TestCase:
 def details(finding: Finding) -> str:
     lines = [f"{location(finding)}: {finding.id} {finding.slug} [{finding.severity}]", finding.message,
              f"path: {finding.path}" if finding.path else ""]
-    lines += [f"required by {r.ruleset}: " + "; ".join(c.ref for c in r.citations)
-              + ("" if r.binding else " (not binding)") for r in finding.requirements]
+    lines += [f"required by {r.ruleset}: {cite(r)}" + ("" if r.binding else " (not binding)")
+              for r in finding.requirements]
     if finding.remediation:
         lines += ["fix:", *("  " + line for line in finding.remediation.splitlines())]
     return "\n".join(line for line in lines if line)

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ccaudit import __version__
-from ccaudit.model import Finding, RunResult
-from ccaudit.reporters.common import CONTROLS_URI, INFORMATION_URI, RuleDoc, repo_files, rule_docs
+from ccaudit.model import Citation, Finding, RunResult
+from ccaudit.reporters.common import CONTROLS_URI, INFORMATION_URI, RuleDoc, repo_files, required_by, rule_docs
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "ccaudit/v1"
@@ -89,12 +89,20 @@ def _requirer_lines(doc: RuleDoc, markdown: bool) -> list[str]:
         head = f"**{name}**" if markdown else name
         lines.append(("- " if markdown else "  ") + head + (f" ({params})" if params else "")
                      + f", {requirement.severity}:")
-        for citation in requirement.citations:
+        for citation in _unique(requirement.citations):
             ref = citation.ref + ("" if citation.verified else " (unverified: secondary sources only)")
             lines.append(f"  - {ref}" if markdown else f"    {ref}")
             if citation.quote:
                 lines.append(f"    > {_flat(citation.quote)}" if markdown else f"      \"{_flat(citation.quote)}\"")
     return lines
+
+
+def _unique(citations: tuple[Citation, ...]) -> list[Citation]:
+    """Each reference once (per-parameter citations may repeat one), the first with its quote."""
+    first: dict[str, Citation] = {}
+    for citation in citations:
+        first.setdefault(citation.ref, citation)
+    return list(first.values())
 
 
 def _examples(doc: RuleDoc, markdown: bool) -> list[str]:
@@ -157,5 +165,5 @@ def sarif_result(finding: Finding, rule_index: int, uri: str) -> dict[str, Any]:
 def message(finding: Finding) -> str:
     """The finding's message as a sentence, then the binding citations."""
     text = _sentence(finding.message)
-    binding = "; ".join(f"{r.ruleset}: " + "; ".join(c.ref for c in r.citations) for r in finding.binding)
+    binding = required_by(finding)
     return f"{text} Required by {binding}." if binding else text

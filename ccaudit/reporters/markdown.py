@@ -1,0 +1,43 @@
+"""Markdown: a summary line and a table per manifest, for pull-request comments and job summaries."""
+
+from __future__ import annotations
+
+from ccaudit.model import Finding, RunResult, Severity
+from ccaudit.reporters.common import ManifestGroup, manifest_groups, required_by
+
+HEADER = ["| severity | control | line | finding | required by |", "|---|---|---|---|---|"]
+
+
+def cell(text: str) -> str:
+    """Literal text in a table cell: HTML and pipes escaped, newlines as <br>."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return "<br>".join(text.splitlines()) if "\n" in text or "\r" in text else text
+
+
+def render(result: RunResult) -> str:
+    from ccaudit.reporters.text import summary
+
+    groups = list(manifest_groups(result, include_suppressed=False))
+    lines = ["## ccaudit", "", f"**{cell(summary(result))}**", ""]
+    for group in groups:
+        if group.findings:
+            lines += table(group)
+    clean = [g for g in groups if not g.findings]
+    if clean:
+        lines += ["### Without findings", ""]
+        lines += [f"- `{cell(g.file)}`" + (f" ({cell(g.manifest)})" if g.manifest else "")
+                  + f": {len(g.controls)} controls evaluated" for g in clean]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def table(group: ManifestGroup) -> list[str]:
+    title = f"### `{cell(group.file)}`" + (f" ({cell(group.manifest)})" if group.manifest else "")
+    return [title, "", *HEADER, *(row(f) for f in group.findings), ""]
+
+
+def row(finding: Finding) -> str:
+    cells = [f"**{finding.severity}**" if finding.severity >= Severity.HIGH else str(finding.severity),
+             f"{finding.id} `{finding.slug}`", f"{finding.span.line}:{finding.span.column}",
+             cell(finding.message), cell(required_by(finding)) or "input check"]
+    return "| " + " | ".join(cells) + " |"
