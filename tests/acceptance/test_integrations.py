@@ -163,8 +163,16 @@ def test_sarif_leaves_out_suppressed_findings_unless_asked(at_root: Path) -> Non
     assert list(sarif_schema_validator().iter_errors(full)) == []
 
 
-def test_sarif_include_suppressed_flag_is_accepted(at_root: Path) -> None:
-    assert run_cli("check", "-f", "sarif", "--sarif-include-suppressed", CASES["findings"]).exit_code == 1
+def test_sarif_include_suppressed_with_an_inline_suppression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (EXAMPLES / "claims-chat-agent.yaml").read_text(encoding="utf-8")
+    comment = '  # ccaudit: ignore[CCA205] reason="archived in the records system"'
+    Path("agent.yaml").write_text(text.replace("auditLogsDays: 365\n", f"auditLogsDays: 365{comment}\n", 1))
+    plain = sarif_of("agent.yaml")["runs"][0]["results"]
+    full = sarif_of("--sarif-include-suppressed", "agent.yaml")["runs"][0]["results"]
+    assert "CCA205" not in {r["ruleId"] for r in plain} and len(full) == len(plain) + 1
+    assert [(r["ruleId"], r["suppressions"]) for r in full if "suppressions" in r] == [
+        ("CCA205", [{"kind": "inSource", "justification": "archived in the records system"}])]
 
 
 def multitool() -> Path:
@@ -454,6 +462,19 @@ def test_action_passes_with_a_clean_manifest(tmp_path: Path) -> None:
     assert (runner.workspace / "ccaudit.sarif").exists() and "0 findings" in runner.summary.read_text()
 
 
+def test_action_passes_config_and_baseline_when_set(tmp_path: Path) -> None:
+    runner = Runner(tmp_path)
+    baseline = "base line $(touch pwned).json"
+    subprocess.run([sys.executable, "-m", "ccaudit", "check", "--write-baseline", baseline, "claims-chat-agent.yaml"],
+                   cwd=runner.workspace, capture_output=True, check=False)
+    (runner.workspace / "strict.yaml").write_text("exclude: [billing-voice-agent.yaml]\n", encoding="utf-8")
+    _, check = runner.run({"paths": "claims-chat-agent.yaml billing-voice-agent.yaml", "baseline": baseline,
+                           "config": "strict.yaml"})
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert runner.outputs()["findings"] == "0" and runner.pwned() == []
+    assert "in 0 of 1 manifest (1 file)" in check.stdout  # the config's exclude took billing out
+
+
 # ---- pre-commit ------------------------------------------------------------------------
 
 
@@ -494,7 +515,36 @@ def test_pre_commit_try_repo_fails_on_a_bad_manifest_and_passes_on_a_good_one(tm
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "agents/claims.yaml:" in failing.stdout and "CCA401 [critical]" in failing.stdout
     assert "agents/billing.yaml:" not in failing.stdout and "k8s.yaml" not in failing.stdout
-    git("rm", "-q", "agents/claims.yaml", cwd=scratch)
+    git("rm", "-qf", "agents/claims.yaml", cwd=scratch)
     passing = pre_commit("try-repo", str(ROOT), "ccaudit", "--all-files", "--verbose", cwd=scratch, home=home)
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout and "0 findings in 0 of 1 manifest" in passing.stdout
+
+
+# ---- the README's workflow and pre-commit configuration --------------------------------
+
+
+def readme_block(first_line: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    return next(b for b in blocks if b.startswith(first_line))
+
+
+def test_readme_workflow_is_a_valid_github_workflow(tmp_path: Path) -> None:
+    workflow = tmp_path / "ccaudit.yml"
+    workflow.write_text(readme_block("# .github/workflows/"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+                           str(workflow)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    job = yaml.safe_load(workflow.read_text())["jobs"]["ccaudit"]
+    uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
+    assert uses == ["actions/checkout", "actions/setup-python", "ccaudit/ccaudit", "github/codeql-action/upload-sarif"]
+    assert job["permissions"]["security-events"] == "write"
+
+
+def test_readme_pre_commit_config_is_valid(tmp_path: Path) -> None:
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(readme_block("# .pre-commit-config.yaml"), encoding="utf-8")
+    done = pre_commit("validate-config", str(config), cwd=tmp_path, home=tmp_path / "home")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert yaml.safe_load(config.read_text())["repos"][0]["hooks"][0]["id"] == "ccaudit"
