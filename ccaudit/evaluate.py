@@ -68,7 +68,7 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
     pd = personal_data(spec)
     rulesets = applicable(manifest, pd, extra, assume_all)
     yield from _unknown_regulations(where, spec)
-    merged = standard(rulesets, pd)
+    merged = _standard(rulesets, pd)
     ctx = Context(spec, pd, region_table())
     for control_id, check in (*ALWAYS_ON.items(), *CONTROLS.items()):
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
@@ -77,6 +77,17 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
         evaluated.append(control_id)
         for hit in check(ctx, std):
             yield _finding(hit, std, where, manifest)
+
+
+_STANDARDS: dict[tuple[tuple[Ruleset, ...], tuple[str, ...]], dict[str, ControlStandard]] = {}
+
+
+def _standard(rulesets: tuple[Ruleset, ...], pd: tuple[str, ...]) -> dict[str, ControlStandard]:
+    """``standard`` once per combination of rulesets (by identity) and personal data."""
+    key = (rulesets, pd)
+    if key not in _STANDARDS:
+        _STANDARDS[key] = standard(rulesets, pd)
+    return _STANDARDS[key]
 
 
 def _always_on(control_id: str) -> ControlStandard:

@@ -346,10 +346,13 @@ def child(node: Node, part: Any) -> tuple[Node | None, Node | None]:
     """
     if isinstance(node, MappingNode) and isinstance(part, str):
         found: tuple[Node | None, Node | None] = (None, None)
-        for key, value in own_pairs(node):
+        merges = False
+        for key, value in node.value:  # the hot path of locating: no generators
             if key.value == part:
                 found = (key, value)
-        if found[1] is None:
+            elif key.value == _MERGE_KEY:
+                merges = True
+        if found[1] is None and merges:
             found = next(((k, v) for k, v in merged_pairs(node, Budget()) if k.value == part), found)
         return found
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):

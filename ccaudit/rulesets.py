@@ -64,7 +64,7 @@ class Requirement:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
 class Ruleset:
     id: str
     title: str
