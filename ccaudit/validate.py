@@ -59,11 +59,27 @@ def _fatal(document: Document) -> LoadProblem | None:
     return None
 
 
+def is_valid(value: Any) -> bool:
+    """The fast verdict: the schema compiled to Python (ccaudit/_manifest_check.py, generated)."""
+    from ccaudit._manifest_check import JsonSchemaValueException, check
+
+    try:
+        check(value)
+    except JsonSchemaValueException:
+        return False
+    return True
+
+
 def validate(document: Document) -> Validated:
-    """Report schema errors and remove what broke the schema from ``document.value``."""
+    """Report schema errors and remove what broke the schema from ``document.value``.
+
+    Valid manifests (most) take the fast path; jsonschema locates the errors of the others.
+    """
     fatal = _fatal(document)
     if fatal is not None:
         return Validated((fatal,), True)
+    if is_valid(document.value):
+        return Validated((), False)
     problems: list[LoadProblem] = []
     drop: list[Path] = []
     for error in _validator().iter_errors(document.value):

@@ -1,0 +1,91 @@
+"""The compiled validator on the hot path agrees with jsonschema, and is generated from the schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from ccaudit import schemacode
+from ccaudit.loader import build_value, load_text
+from ccaudit.resources import schema_file
+from ccaudit.validate import is_valid
+from tests.conftest import EXAMPLES, FIXTURES
+
+JSONSCHEMA = Draft202012Validator(json.loads(schema_file("manifest.schema.json").read_text()))
+
+
+def _documents() -> list[tuple[str, Any]]:
+    found = []
+    for path in sorted([*FIXTURES.rglob("*.yaml"), *EXAMPLES.glob("*.yaml")]):
+        try:
+            documents, _ = load_text(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            continue
+        for document in documents:
+            if build_value(document) is None and isinstance(document.value, dict):
+                found.append((f"{path.name}#{document.index}", document.value))
+    return found
+
+
+DOCUMENTS = _documents()
+
+
+def test_the_generated_module_is_up_to_date() -> None:
+    assert schemacode.TARGET.read_text(encoding="utf-8") == schemacode.generate(), \
+        "run `python -m ccaudit.schemacode` after changing schemas/manifest.schema.json"
+
+
+def test_there_are_valid_and_invalid_fixtures() -> None:
+    verdicts = {JSONSCHEMA.is_valid(value) for _, value in DOCUMENTS}
+    assert verdicts == {True, False} and len(DOCUMENTS) > 150
+
+
+@pytest.mark.parametrize("name, value", DOCUMENTS, ids=[n for n, _ in DOCUMENTS])
+def test_verdict_agrees_with_jsonschema_on_every_fixture(name: str, value: Any) -> None:
+    assert is_valid(value) == JSONSCHEMA.is_valid(value)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out += _paths(item, (*prefix, index))
+    return out
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 5000), st.floats(allow_nan=False), st.text(max_size=8),
+                    st.sampled_from(["yes", "NO", "forever", "-1", "aws:eu-west-1", "phi", "*", "ccaudit/v2"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_verdict_agrees_on_mutations(data: st.DataObject) -> None:
+    import copy
+
+    _, original = data.draw(st.sampled_from(DOCUMENTS))
+    value = copy.deepcopy(original)
+    path = data.draw(st.sampled_from(_paths(value)[1:]))
+    parent = value
+    for part in path[:-1]:
+        parent = parent[part]
+    action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+    if action == "delete" and isinstance(parent, dict):
+        del parent[path[-1]]
+    elif action == "add" and isinstance(parent, dict):
+        parent[data.draw(st.text(min_size=1, max_size=6))] = data.draw(SCALARS)
+    else:
+        parent[path[-1]] = data.draw(SCALARS)
+    assert is_valid(value) == JSONSCHEMA.is_valid(value)
+
+
+def test_generator_needs_no_fastjsonschema_at_run_time() -> None:
+    assert "fastjsonschema" not in Path(schemacode.TARGET).read_text().split('"""', 2)[2]
