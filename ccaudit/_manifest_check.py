@@ -146,7 +146,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                         if data__spec__dataSubjects_len > len(set(fn(data__spec__dataSubjects_x) for data__spec__dataSubjects_x in data__spec__dataSubjects)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.dataSubjects must contain unique items")
                         for data__spec__dataSubjects_x, data__spec__dataSubjects_item in enumerate(data__spec__dataSubjects):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datasubject(data__spec__dataSubjects_item, custom_formats, (name_prefix or "data") + ".spec.dataSubjects[{data__spec__dataSubjects_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datasubject(data__spec__dataSubjects_item, custom_formats, None)
                 if "regulations" in data__spec_keys:
                     data__spec_keys.remove("regulations")
                     data__spec__regulations = data__spec["regulations"]
@@ -156,7 +156,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__spec__regulations_is_list:
                         data__spec__regulations_len = len(data__spec__regulations)
                         for data__spec__regulations_x, data__spec__regulations_item in enumerate(data__spec__regulations):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_regulation(data__spec__regulations_item, custom_formats, (name_prefix or "data") + ".spec.regulations[{data__spec__regulations_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_regulation(data__spec__regulations_item, custom_formats, None)
                 if "channels" in data__spec_keys:
                     data__spec_keys.remove("channels")
                     data__spec__channels = data__spec["channels"]
@@ -169,7 +169,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                         if data__spec__channels_len > len(set(fn(data__spec__channels_x) for data__spec__channels_x in data__spec__channels)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.channels must contain unique items")
                         for data__spec__channels_x, data__spec__channels_item in enumerate(data__spec__channels):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_channel(data__spec__channels_item, custom_formats, (name_prefix or "data") + ".spec.channels[{data__spec__channels_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_channel(data__spec__channels_item, custom_formats, None)
                 if "dataCategories" in data__spec_keys:
                     data__spec_keys.remove("dataCategories")
                     data__spec__dataCategories = data__spec["dataCategories"]
@@ -182,7 +182,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                         if data__spec__dataCategories_len > len(set(fn(data__spec__dataCategories_x) for data__spec__dataCategories_x in data__spec__dataCategories)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.dataCategories must contain unique items")
                         for data__spec__dataCategories_x, data__spec__dataCategories_item in enumerate(data__spec__dataCategories):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__dataCategories_item, custom_formats, (name_prefix or "data") + ".spec.dataCategories[{data__spec__dataCategories_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__dataCategories_item, custom_formats, None)
                 if "vendors" in data__spec_keys:
                     data__spec_keys.remove("vendors")
                     data__spec__vendors = data__spec["vendors"]
@@ -192,7 +192,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__spec__vendors_is_list:
                         data__spec__vendors_len = len(data__spec__vendors)
                         for data__spec__vendors_x, data__spec__vendors_item in enumerate(data__spec__vendors):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_vendor(data__spec__vendors_item, custom_formats, (name_prefix or "data") + ".spec.vendors[{data__spec__vendors_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_vendor(data__spec__vendors_item, custom_formats, None)
                 if "models" in data__spec_keys:
                     data__spec_keys.remove("models")
                     data__spec__models = data__spec["models"]
@@ -202,7 +202,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__spec__models_is_list:
                         data__spec__models_len = len(data__spec__models)
                         for data__spec__models_x, data__spec__models_item in enumerate(data__spec__models):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_model(data__spec__models_item, custom_formats, (name_prefix or "data") + ".spec.models[{data__spec__models_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_model(data__spec__models_item, custom_formats, None)
                 if "tools" in data__spec_keys:
                     data__spec_keys.remove("tools")
                     data__spec__tools = data__spec["tools"]
@@ -212,7 +212,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__spec__tools_is_list:
                         data__spec__tools_len = len(data__spec__tools)
                         for data__spec__tools_x, data__spec__tools_item in enumerate(data__spec__tools):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data__spec__tools_item, custom_formats, (name_prefix or "data") + ".spec.tools[{data__spec__tools_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data__spec__tools_item, custom_formats, None)
                 if "authentication" in data__spec_keys:
                     data__spec_keys.remove("authentication")
                     data__spec__authentication = data__spec["authentication"]
@@ -240,7 +240,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                                 if data__spec__authentication__stepUpFor_len > len(set(fn(data__spec__authentication__stepUpFor_x) for data__spec__authentication__stepUpFor_x in data__spec__authentication__stepUpFor)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.authentication.stepUpFor must contain unique items")
                                 for data__spec__authentication__stepUpFor_x, data__spec__authentication__stepUpFor_item in enumerate(data__spec__authentication__stepUpFor):
-                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__authentication__stepUpFor_item, custom_formats, (name_prefix or "data") + ".spec.authentication.stepUpFor[{data__spec__authentication__stepUpFor_x}]".format(**locals()))
+                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__authentication__stepUpFor_item, custom_formats, None)
                         if data__spec__authentication_keys:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.authentication must not contain "+str(data__spec__authentication_keys)+" properties")
                 if "retention" in data__spec_keys:
@@ -336,7 +336,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                                 if data__spec__logging__redaction_len > len(set(fn(data__spec__logging__redaction_x) for data__spec__logging__redaction_x in data__spec__logging__redaction)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.logging.redaction must contain unique items")
                                 for data__spec__logging__redaction_x, data__spec__logging__redaction_item in enumerate(data__spec__logging__redaction):
-                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__logging__redaction_item, custom_formats, (name_prefix or "data") + ".spec.logging.redaction[{data__spec__logging__redaction_x}]".format(**locals()))
+                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__logging__redaction_item, custom_formats, None)
                         if "sinks" in data__spec__logging_keys:
                             data__spec__logging_keys.remove("sinks")
                             data__spec__logging__sinks = data__spec__logging["sinks"]
@@ -379,7 +379,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                                 if data__spec__guardrails__outputFilter_len > len(set(fn(data__spec__guardrails__outputFilter_x) for data__spec__guardrails__outputFilter_x in data__spec__guardrails__outputFilter)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.guardrails.outputFilter must contain unique items")
                                 for data__spec__guardrails__outputFilter_x, data__spec__guardrails__outputFilter_item in enumerate(data__spec__guardrails__outputFilter):
-                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__guardrails__outputFilter_item, custom_formats, (name_prefix or "data") + ".spec.guardrails.outputFilter[{data__spec__guardrails__outputFilter_x}]".format(**locals()))
+                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__spec__guardrails__outputFilter_item, custom_formats, None)
                         if "confidenceThreshold" in data__spec__guardrails_keys:
                             data__spec__guardrails_keys.remove("confidenceThreshold")
                             data__spec__guardrails__confidenceThreshold = data__spec__guardrails["confidenceThreshold"]
@@ -438,7 +438,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                     if data__spec__automatedDecisions_is_list:
                         data__spec__automatedDecisions_len = len(data__spec__automatedDecisions)
                         for data__spec__automatedDecisions_x, data__spec__automatedDecisions_item in enumerate(data__spec__automatedDecisions):
-                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_automateddecision(data__spec__automatedDecisions_item, custom_formats, (name_prefix or "data") + ".spec.automatedDecisions[{data__spec__automatedDecisions_x}]".format(**locals()))
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_automateddecision(data__spec__automatedDecisions_item, custom_formats, None)
                 if "monitoring" in data__spec_keys:
                     data__spec_keys.remove("monitoring")
                     data__spec__monitoring = data__spec["monitoring"]
@@ -555,7 +555,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                             if data__spec__residency__allowedRegions_is_list:
                                 data__spec__residency__allowedRegions_len = len(data__spec__residency__allowedRegions)
                                 for data__spec__residency__allowedRegions_x, data__spec__residency__allowedRegions_item in enumerate(data__spec__residency__allowedRegions):
-                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_region(data__spec__residency__allowedRegions_item, custom_formats, (name_prefix or "data") + ".spec.residency.allowedRegions[{data__spec__residency__allowedRegions_x}]".format(**locals()))
+                                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_region(data__spec__residency__allowedRegions_item, custom_formats, None)
                         if data__spec__residency_keys:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.residency must not contain "+str(data__spec__residency_keys)+" properties")
                 if "payments" in data__spec_keys:
@@ -694,7 +694,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data, 
                 if data__actions_len > len(set(fn(data__actions_x) for data__actions_x in data__actions)):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".actions must contain unique items")
                 for data__actions_x, data__actions_item in enumerate(data__actions):
-                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_toolaction(data__actions_item, custom_formats, (name_prefix or "data") + ".actions[{data__actions_x}]".format(**locals()))
+                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_toolaction(data__actions_item, custom_formats, None)
         if "scopes" in data_keys:
             data_keys.remove("scopes")
             data__scopes = data["scopes"]
@@ -729,7 +729,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data, 
                 if data__dataCategories_len > len(set(fn(data__dataCategories_x) for data__dataCategories_x in data__dataCategories)):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".dataCategories must contain unique items")
                 for data__dataCategories_x, data__dataCategories_item in enumerate(data__dataCategories):
-                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__dataCategories_item, custom_formats, (name_prefix or "data") + ".dataCategories[{data__dataCategories_x}]".format(**locals()))
+                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__dataCategories_item, custom_formats, None)
         if "approval" in data_keys:
             data_keys.remove("approval")
             data__approval = data["approval"]
@@ -874,7 +874,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_vendor(data
             if data__regions_is_list:
                 data__regions_len = len(data__regions)
                 for data__regions_x, data__regions_item in enumerate(data__regions):
-                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_region(data__regions_item, custom_formats, (name_prefix or "data") + ".regions[{data__regions_x}]".format(**locals()))
+                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_region(data__regions_item, custom_formats, None)
         if "receives" in data_keys:
             data_keys.remove("receives")
             data__receives = data["receives"]
@@ -887,7 +887,7 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_vendor(data
                 if data__receives_len > len(set(fn(data__receives_x) for data__receives_x in data__receives)):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".receives must contain unique items")
                 for data__receives_x, data__receives_item in enumerate(data__receives):
-                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__receives_item, custom_formats, (name_prefix or "data") + ".receives[{data__receives_x}]".format(**locals()))
+                    validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datacategory(data__receives_item, custom_formats, None)
         if "agreements" in data_keys:
             data_keys.remove("agreements")
             data__agreements = data["agreements"]

@@ -273,44 +273,65 @@ def mapping_pairs(node: MappingNode, budget: Budget | None = None, active: froze
     yield from own_pairs(node)
 
 
+_MAP_TAG, _SEQ_TAG, _STR_TAG = _CORE + "map", _CORE + "seq", _CORE + "str"
+_PLAIN_VALUES: dict[str, Any] = {}  # plain scalars repeat across manifests (true, read, 30, ...)
+
+
+def _plain(text: str) -> Any:
+    value = _PLAIN_VALUES.get(text, _PLAIN_VALUES)
+    if value is _PLAIN_VALUES:
+        value = resolve_plain(text)
+        if len(_PLAIN_VALUES) < 4096 and len(text) < 64:
+            _PLAIN_VALUES[text] = value
+    return value
+
+
 class _Builder:
-    """Node tree to plain values, bounding depth and alias expansion, noting duplicates."""
+    """Node tree to plain values, bounding depth and alias expansion, noting duplicates.
+
+    The hot path of loading: type checks by class, and paths kept as (parent, key) links
+    that are only flattened for a duplicate-key problem.
+    """
 
     def __init__(self) -> None:
         self.seen: set[int] = set()
         self.budget = Budget()
         self.duplicates: list[LoadProblem] = []
 
-    def build(self, node: Node, path: Path, depth: int = 0) -> Any:
+    def build(self, node: Node, link: Any, depth: int = 0) -> Any:
+        cls = node.__class__
+        if cls is ScalarNode:
+            return _plain(node.value) if node.tag == _PLAIN else scalar_value(node)  # type: ignore[arg-type]
         if depth > MAX_DEPTH:
             raise LoadError(node_span(node), f"nesting deeper than {MAX_DEPTH} levels")
         if id(node) in self.seen:
             self.budget.spend(node)
-        elif not isinstance(node, ScalarNode):
+        else:
             self.seen.add(id(node))
-        if isinstance(node, ScalarNode):
-            return scalar_value(node)
-        if isinstance(node, SequenceNode):
-            self._check_tag(node, "seq")
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        self._check_tag(node, "map")
-        assert isinstance(node, MappingNode)
-        return self._build_mapping(node, path, depth)
+        if cls is SequenceNode and node.tag == _SEQ_TAG:
+            return [self.build(item, (link, i), depth + 1) for i, item in enumerate(node.value)]
+        if cls is MappingNode and node.tag == _MAP_TAG:
+            return self._build_mapping(node, link, depth)  # type: ignore[arg-type]
+        raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
 
-    def _build_mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _build_mapping(self, node: MappingNode, link: Any, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key, value in merged_pairs(node, self.budget):  # earlier sources win, as YAML's merge says
-            name = self._key(key)
-            if name not in result:
-                result[name] = self.build(value, (*path, name), depth + 1)
-        explicit: set[str] = set()
-        for key, value in own_pairs(node):
-            name = self._key(key)
-            if name in explicit:
-                self.duplicates.append(LoadProblem(
-                    "CCA003", node_span(key), f"duplicate key {name!r}: the last value is used", (*path, name)))
-            explicit.add(name)
-            result[name] = self.build(value, (*path, name), depth + 1)
+        merges = False
+        for key, value in node.value:
+            name = key.value if key.__class__ is ScalarNode else self._key(key)
+            if name == _MERGE_KEY and key.tag == _PLAIN:
+                merges = True
+                continue
+            if name in result:
+                self.duplicates.append(LoadProblem("CCA003", node_span(key),
+                                                   f"duplicate key {name!r}: the last value is used",
+                                                   (*_flatten(link), name)))
+            result[name] = self.build(value, (link, name), depth + 1)
+        if merges:
+            for key, value in merged_pairs(node, self.budget):  # explicit keys and earlier sources win
+                name = self._key(key)
+                if name not in result:
+                    result[name] = self.build(value, (link, name), depth + 1)
         return result
 
     @staticmethod
@@ -319,17 +340,20 @@ class _Builder:
             raise LoadError(node_span(key), "a mapping key must be a scalar")
         return str(key.value)
 
-    @staticmethod
-    def _check_tag(node: Node, kind: str) -> None:
-        if node.tag != _CORE + kind:
-            raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+
+def _flatten(link: Any) -> Path:
+    parts: list[Any] = []
+    while link is not None:
+        link, part = link
+        parts.append(part)
+    return tuple(reversed(parts))
 
 
 def build_value(document: Document) -> LoadProblem | None:
     """Fill ``document.value`` (and its duplicate-key problems); a problem stops the document."""
     builder = _Builder()
     try:
-        document.value = builder.build(document.node, ())
+        document.value = builder.build(document.node, None)
     except LoadError as exc:
         return LoadProblem("CCA001", exc.span, str(exc))
     document.problems.extend(builder.duplicates)
