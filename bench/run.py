@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = REPO / "schemas" / "manifest.schema.json"
@@ -129,7 +129,7 @@ def check_jsonschema() -> list[str] | None:
     except ImportError:
         print("check-jsonschema missing: pip install check-jsonschema ...", file=sys.stderr)
         done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "check-jsonschema"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         if done.returncode != 0:
             return None
     script = Path(sys.executable).parent / "check-jsonschema"
@@ -177,7 +177,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ccaudit-bench-"))
     ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     helptext = run_child(CCAUDIT + ["check", "--help"], (0,)).stdout
-    has_jobs = re.search(r"(^|[\s,])(-j|--jobs)\b", helptext, re.M) is not None
+    has_jobs = re.search(r"(^|[\s,])(-j|--jobs)\b", helptext, re.MULTILINE) is not None
     jobs = ["-j", str(args.jobs)] if has_jobs else []
     try:
         folders = {n: write_corpus(work / f"n{n}", n, args.seed) for n in sizes}
@@ -188,7 +188,7 @@ def main() -> None:
             repeat = args.repeat_large if args.repeat_large and n >= 10_000 else args.repeat
             print(f"... {n} files x {repeat}", file=sys.stderr, flush=True)
             results.append(bench_size(folders[n], n, repeat, jobs))
-        first = sorted((folders[sizes[0]]).iterdir())[0]
+        first = min(folders[sizes[0]].iterdir())
         startup = bench_startup(first, args.startup_repeat)
         determinism_line = determinism(folders[sizes[-1]]) if has_jobs else "-j not available yet"
     finally:
