@@ -104,6 +104,8 @@ def _default_format() -> str:
 @click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
               help="Write today's findings to this baseline file.")
 @click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments (for protected branches).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU for many files, 1 for a few).")
 @_extra_report_options
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="Keep suppressed findings in SARIF, marked with their suppression and reason.")
@@ -111,7 +113,8 @@ def _default_format() -> str:
 def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str, select: tuple[str, ...],
           ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...],
           color: bool | None, config_path: str | None, baseline: str | None, write_baseline: str | None,
-          no_inline_suppressions: bool, sarif_include_suppressed: bool, **reports: str | None) -> None:
+          no_inline_suppressions: bool, jobs: int | None, sarif_include_suppressed: bool,
+          **reports: str | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder)."""
     from ccaudit.baseline import read_baseline
     from ccaudit.pipeline import RunConfig, run
@@ -125,7 +128,8 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     policy = Policy(not no_inline_suppressions and settings.inline_suppressions is not False, settings.waivers,
                     read_baseline(baseline) if baseline else {})
     config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
-                       assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy)
+                       assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
+                       jobs=jobs)
     result = run(config)
     if write_baseline:
         from ccaudit.baseline import render_baseline

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from ccaudit.controls import ALWAYS_ON, CONTROLS, Context, Hit
+from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
 from ccaudit.loader import Document, LoadProblem, locate
 from ccaudit.model import Finding, Path, Requirement, Severity
 from ccaudit.regions import region_table
@@ -70,13 +71,18 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
     yield from _unknown_regulations(where, spec)
     merged = _standard(rulesets, pd)
     ctx = Context(spec, pd, region_table())
-    for control_id, check in (*ALWAYS_ON.items(), *CONTROLS.items()):
+    for control_id, check in _selected(selection):
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
-        if std is None or not selection.wants(control_id):
+        if std is None:
             continue
         evaluated.append(control_id)
         for hit in check(ctx, std):
             yield _finding(hit, std, where, manifest)
+
+
+@cache
+def _selected(selection: Selection) -> tuple[tuple[str, Check], ...]:
+    return tuple((c, check) for c, check in (*ALWAYS_ON.items(), *CONTROLS.items()) if selection.wants(c))
 
 
 _STANDARDS: dict[tuple[tuple[Ruleset, ...], tuple[str, ...]], dict[str, ControlStandard]] = {}

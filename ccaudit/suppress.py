@@ -138,7 +138,7 @@ def _problem(directive: Directive, unknown: list[str], extra: list[str], in_head
 def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str], file: str,
           policy: Policy) -> list[Finding]:
     """The whole stage for one file: inline directives, then configuration waivers, then the baseline."""
-    if policy.inline and any("ccaudit" in line for line in lines):
+    if policy.inline and any("#" in line and "ccaudit" in line for line in lines):
         findings = apply_inline(findings, parse_directives(lines), lines, evaluated, file, policy.today)
     if policy.waivers:
         findings = apply_waivers(findings, policy.waivers, policy.today)

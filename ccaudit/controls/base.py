@@ -6,8 +6,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-import yaml
-
 from ccaudit.model import Path, Severity
 from ccaudit.regions import RegionTable
 from ccaudit.rulesets import CATEGORIES, ControlStandard
@@ -108,10 +106,11 @@ def describe(path: Path, value: Any) -> str:
 
 
 def render(value: Any) -> str:
+    """A value as YAML flow text (the values rendered here are simple: words, numbers, lists of words)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    if isinstance(value, list):
+        return "[" + ", ".join(render(v) for v in value) + "]"
     return str(value)
 
 
