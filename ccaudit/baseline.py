@@ -6,13 +6,10 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ccaudit.errors import BaselineError
 from ccaudit.model import Finding
 
 VERSION = 1
-
-
-class BaselineError(Exception):
-    """A baseline file that cannot be read."""
 
 
 def describe(entry: Mapping[str, str]) -> str:

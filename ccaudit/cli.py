@@ -31,18 +31,11 @@ def guarded(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ccaudit.baseline import BaselineError
-        from ccaudit.config import ConfigError
-        from ccaudit.discover import PathNotFound
-        from ccaudit.rulesets import RulesetError
+        from ccaudit.errors import Stop
 
         try:
             return func(*args, **kwargs)
-        except PathNotFound as exc:
-            raise Failure(f"path does not exist: {exc}") from None
-        except RulesetError as exc:
-            raise Failure(f"ruleset: {exc}") from None
-        except (ConfigError, BaselineError) as exc:
+        except Stop as exc:
             raise Failure(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
             raise
@@ -119,7 +112,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     from ccaudit.baseline import read_baseline
     from ccaudit.pipeline import RunConfig, run
     from ccaudit.rulesets import load_ruleset
-    from ccaudit.suppress import Policy
+    from ccaudit.model import Policy
 
     settings = _settings(config_path)
     fail_on = fail_on or settings.fail_on or "low"
@@ -151,7 +144,8 @@ def _settings(path: str | None) -> Any:
     """The configuration: --config, else discovered upwards from the current folder, else defaults."""
     from pathlib import Path
 
-    from ccaudit.config import Config, ConfigError, discover_config, load_config
+    from ccaudit.config import Config, discover_config, load_config
+    from ccaudit.errors import ConfigError
 
     if path is not None and not os.path.isfile(path):
         raise ConfigError(f"configuration file not found: {path}")

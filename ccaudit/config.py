@@ -12,14 +12,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ccaudit.errors import ConfigError
+from ccaudit.model import Waiver
 from ccaudit.resources import schema_file
-from ccaudit.suppress import Waiver
 
 NAME = ".ccaudit.yaml"
-
-
-class ConfigError(Exception):
-    """A configuration that cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +72,7 @@ def _yaml(path: Path) -> Any:
     try:
         data = read_yaml(path)
     except RulesetError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(exc.args[0]) from None
     return {} if data is None else data
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ccaudit.errors import PathNotFound
+
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".tox", ".mypy_cache"})
 SUFFIXES = (".yaml", ".yml")
-
-
-class PathNotFound(Exception):
-    """A PATH on the command line does not exist (a usage error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +29,9 @@ def display_path(path: str) -> str:
 
 def matches(shown: str, pattern: str) -> bool:
     """A glob against a displayed path: ``*`` and ``**`` cross folders; a folder matches what lies below it."""
-    return fnmatch.fnmatch(shown, pattern) or fnmatch.fnmatch(shown, pattern.rstrip("/") + "/*")
+    from fnmatch import fnmatch
+
+    return fnmatch(shown, pattern) or fnmatch(shown, pattern.rstrip("/") + "/*")
 
 
 def excluded(path: str, patterns: Iterable[str]) -> bool:

@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ccaudit.errors import Stop
 from ccaudit.model import Citation
-from ccaudit.rulesets import (BUILTIN, Control, ControlStandard, Ruleset, RulesetError, applicable, builtin,
+from ccaudit.rulesets import (BUILTIN, Control, ControlStandard, Ruleset, applicable, builtin,
                               catalog, find_control, load_ruleset, personal_data, standard)
 
 
@@ -16,7 +17,9 @@ def _cite(citations: Iterable[Citation]) -> str:
 
 
 def _show(value: Any) -> str:
-    return ", ".join(value) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 # ---- standard ------------------------------------------------------------------------
@@ -42,7 +45,7 @@ def standard_report(path: str, extra: tuple[Ruleset, ...], assume_all: bool, fmt
 
     manifests = manifest_values(path)
     if not manifests:
-        raise RulesetError(f"{path} holds no valid AgentDeployment manifest (run `ccaudit check {path}`)")
+        raise Stop(f"{path} holds no valid AgentDeployment manifest (run `ccaudit check {path}`)")
     reports = []
     for manifest in manifests:
         pd = personal_data(manifest["spec"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from enum import IntEnum
 from typing import Any
 
@@ -129,3 +131,31 @@ class RunResult:
     @property
     def manifests(self) -> int:
         return sum(r.manifests for r in self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A configuration waiver: a control set aside for matching paths, with a reason."""
+
+    control: str
+    paths: tuple[str, ...]
+    reason: str
+    until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How findings may be quieted in this run."""
+
+    inline: bool = True
+    waivers: tuple[Waiver, ...] = ()
+    baseline: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> description
+    today: str = field(default_factory=lambda: datetime.now(timezone.utc).date().isoformat())
+
+    def applies(self, lines: Sequence[str]) -> bool:
+        """Whether the suppression stage has anything to do for a file of these lines."""
+        return bool(self.waivers or self.baseline or (self.inline and has_directive(lines)))
+
+
+def has_directive(lines: Sequence[str]) -> bool:
+    return any("#" in line and "ccaudit" in line for line in lines)

@@ -16,10 +16,8 @@ from ccaudit.discover import Candidate, discover, display_path
 from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
                             build_value, child, locate, read_file)
-from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, RunResult
-from ccaudit import suppress
+from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult
 from ccaudit.rulesets import Ruleset
-from ccaudit.suppress import Policy
 from ccaudit.validate import validate
 
 
@@ -120,9 +118,12 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
     if loaded.error is not None and loaded.has_marker:
         empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
         findings.append(problem_finding(loaded.error, Where(shown, repo_path, loaded.lines, empty, None)))
-    evaluated = {c for m in manifests for c in m.controls}
-    findings = suppress.apply(number_occurrences(sorted(findings, key=lambda f: f.sort_key)), loaded.lines,
-                              evaluated, shown, config.policy)
+    findings = number_occurrences(sorted(findings, key=lambda f: f.sort_key))
+    if config.policy.applies(loaded.lines):
+        from ccaudit.suppress import apply
+
+        ran = {c for m in manifests for c in m.controls}
+        findings = apply(findings, loaded.lines, ran, shown, config.policy)
     return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
 
 
@@ -147,10 +148,10 @@ def _scalar(node: Node | None) -> str | None:
 def _classify(node: Node, has_marker: bool) -> bool | LoadProblem | None:
     """True for a manifest, a problem for a broken one, None for YAML that is not ccaudit's."""
     if not isinstance(node, MappingNode):
-        empty = isinstance(node, ScalarNode) and node.value == ""
-        if has_marker and not empty:
+        scalar = isinstance(node, ScalarNode)
+        if has_marker and not (scalar and node.value == ""):
             return LoadProblem("CCA002", locate(node, ()), "a manifest must be a mapping (apiVersion, kind, "
-                               f"metadata, spec); this document is a {'list' if not isinstance(node, ScalarNode) else 'scalar'}")
+                               f"metadata, spec); this document is a {'scalar' if scalar else 'list'}")
         return None
     try:
         version, kind = _scalar(child(node, "apiVersion")[1]), _scalar(child(node, "kind")[1])

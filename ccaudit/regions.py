@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from ccaudit.resources import data_dir
 
 GROUPS = frozenset({"EU", "EEA"})
 
@@ -46,8 +45,8 @@ class RegionTable:
 
 @cache
 def region_table() -> RegionTable:
-    from ccaudit.rulesets import read_yaml
+    from ccaudit.generate import bundled
 
-    data = read_yaml(data_dir("rulesets") / "regions.yaml")
+    data = bundled("regions.yaml")
     return RegionTable(frozenset(data["countries"]), frozenset(data["eea"]), frozenset(data["adequacy"]["countries"]),
                        str(data["adequacy"]["checked"]), data["regions"])

@@ -15,20 +15,17 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any
 
+from ccaudit.errors import RulesetError
 from ccaudit.loader import build_value, load_text
 from ccaudit.model import Citation, Severity
 from ccaudit.regions import region_table
-from ccaudit.resources import data_dir, schema_file
+from ccaudit.resources import schema_file
 
 CATEGORIES = ("contact", "account", "authentication", "payment_card", "financial", "government_id", "phi",
               "special_category", "biometric", "precise_geolocation", "children")
 SENSITIVE = frozenset(CATEGORIES[2:])
 VERIFICATION = ("none", "knowledge", "voice_biometric", "otp", "mfa")
 BUILTIN = ("gdpr", "ccpa", "hipaa", "ai-security")
-
-
-class RulesetError(Exception):
-    """A ruleset or catalog that cannot be used: the run stops with exit 2."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +100,9 @@ def check_against(schema_name: str, data: Any, path: FsPath) -> None:
 
 @cache
 def catalog() -> Mapping[str, Control]:
-    data = read_yaml(data_dir("rulesets") / "controls.yaml")
+    from ccaudit.generate import bundled
+
+    data = bundled("controls.yaml")
     return {c["id"]: _control(c) for c in data["controls"]}
 
 
@@ -124,7 +123,9 @@ def find_control(id_or_slug: str) -> Control | None:
 
 @cache
 def builtin(name: str) -> Ruleset:
-    return _ruleset(read_yaml(data_dir("rulesets") / f"{name}.yaml"), name)
+    from ccaudit.generate import bundled
+
+    return _ruleset(bundled(f"{name}.yaml"), name)
 
 
 def load_ruleset(name_or_path: str) -> Ruleset:

@@ -9,13 +9,11 @@ file's first comment block.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 
 from ccaudit.discover import matches
-from ccaudit.model import Finding, Span, Suppression
+from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive
 from ccaudit.rulesets import catalog, find_control
 
 NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
@@ -36,26 +34,6 @@ class Directive:
     reason: str = ""
     until: str | None = None
     problem: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Waiver:
-    """A configuration waiver: a control set aside for matching paths, with a reason."""
-
-    control: str
-    paths: tuple[str, ...]
-    reason: str
-    until: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """How findings may be quieted in this run."""
-
-    inline: bool = True
-    waivers: tuple[Waiver, ...] = ()
-    baseline: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> description
-    today: str = field(default_factory=lambda: datetime.now(timezone.utc).date().isoformat())
 
 
 # ---- parsing -------------------------------------------------------------------------
@@ -88,7 +66,9 @@ def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool)
                          '# ccaudit: ignore[CCA205] reason="..." [until=YYYY-MM-DD]')
     file_wide = match["kind"] == "ignore-file"
     try:
-        fields = dict(_field(token) for token in shlex.split(match["rest"], comments=True))
+        from shlex import split
+
+        fields = dict(_field(token) for token in split(match["rest"], comments=True))
     except ValueError as exc:
         return Directive(line, span, file_wide, own_line, problem=f"malformed suppression: {exc}")
     ids, unknown = _control_ids(match["ids"])
@@ -138,7 +118,7 @@ def _problem(directive: Directive, unknown: list[str], extra: list[str], in_head
 def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str], file: str,
           policy: Policy) -> list[Finding]:
     """The whole stage for one file: inline directives, then configuration waivers, then the baseline."""
-    if policy.inline and any("#" in line and "ccaudit" in line for line in lines):
+    if policy.inline and has_directive(lines):
         findings = apply_inline(findings, parse_directives(lines), lines, evaluated, file, policy.today)
     if policy.waivers:
         findings = apply_waivers(findings, policy.waivers, policy.today)

@@ -6,7 +6,6 @@ then counts as missing; a plain yes/no/on/off where a boolean is expected is CCA
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -105,7 +104,9 @@ def _unknown_keys(error: Any) -> list[str]:
 def _unknown_key(document: Document, path: Path, schema: dict[str, Any]) -> LoadProblem:
     key = str(path[-1])
     allowed = sorted(schema.get("properties", {}))
-    guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    from difflib import get_close_matches
+
+    guess = get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f"; did you mean {guess[0]!r}?" if guess else f" (allowed: {', '.join(allowed)})"
     where = dotted(path[:-1]) or "the top level"
     return LoadProblem("CCA002", locate(document.node, path, whole=False),

@@ -26,6 +26,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _state(value: Any) -> str:
+    return "missing" if value is None else render(value)
+
+
 def wildcard_scope(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     for i, tool in ctx.items("tools"):
         scopes = tool.get("scopes")
@@ -113,8 +117,7 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
         if tool.get("requiresVerifiedCustomer") is not True:
             yield Hit(("spec", "tools", i, "requiresVerifiedCustomer"),
                       f"tool {_name(tool)} touches {', '.join(sorted(touched))} and requiresVerifiedCustomer is "
-                      f"{render(tool.get('requiresVerifiedCustomer')) if 'requiresVerifiedCustomer' in tool else 'missing'}; "
-                      "verify the customer before the call",
+                      f"{_state(tool.get('requiresVerifiedCustomer'))}; verify the customer before the call",
                       snippet(ctx.spec, ("spec", "tools", i, "requiresVerifiedCustomer"), True))
     minimum = std.value("minimumVerification")
     if not (sensitive or VERIFIED_CATEGORIES & set(ctx.pd)) or minimum is None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from ccaudit import schemacode
+from ccaudit import generate as schemacode
 from ccaudit.loader import build_value, load_text
 from ccaudit.resources import schema_file
 from ccaudit.validate import is_valid
@@ -38,7 +38,23 @@ DOCUMENTS = _documents()
 
 def test_the_generated_module_is_up_to_date() -> None:
     assert schemacode.TARGET.read_text(encoding="utf-8") == schemacode.generate(), \
-        "run `python -m ccaudit.schemacode` after changing schemas/manifest.schema.json"
+        "run `python -m ccaudit.generate` after changing schemas/manifest.schema.json"
+    assert schemacode.BUNDLE.read_text(encoding="utf-8") == schemacode.generate_bundle(), \
+        "run `python -m ccaudit.generate` after changing rulesets/*.yaml"
+
+
+def test_a_changed_source_is_read_from_yaml_not_the_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from ccaudit import resources
+
+    folder = tmp_path / "rulesets"
+    shutil.copytree(resources.data_dir("rulesets"), folder)
+    (folder / "regions.yaml").write_text((folder / "regions.yaml").read_text().replace('"2026-11-30"', '"2099-01-01"', 1))
+    monkeypatch.setattr(resources, "data_dir", lambda name: folder)
+    monkeypatch.setattr(schemacode, "data_dir", lambda name: folder)
+    assert schemacode.bundled("regions.yaml")["checked"] == "2099-01-01"
+    assert schemacode.bundled("gdpr.yaml") == schemacode._bundle()["gdpr.yaml"]["data"]
 
 
 def test_there_are_valid_and_invalid_fixtures() -> None:
