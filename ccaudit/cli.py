@@ -175,9 +175,7 @@ def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
 
 
 def _write_extra_reports(result: RunResult, options: ReportOptions, reports: dict[str, str | None]) -> None:
-    from dataclasses import replace
-
-    plain = replace(options, color=False)
+    plain = options._replace(color=False)
     for name in EXTRA_REPORTS:
         path = reports.get(f"report_{name}")
         if path:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ccaudit.errors import ConfigError
 from ccaudit.model import Waiver
@@ -19,8 +18,7 @@ from ccaudit.resources import schema_file
 NAME = ".ccaudit.yaml"
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """The configuration's settings; paths already resolved against the file's folder."""
 
     source: str | None = None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from ccaudit.errors import PathNotFound
 
@@ -12,8 +12,7 @@ SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".tox", "
 SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: str
     error: str | None = None  # a file that cannot be visited (a directory loop)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
 from ccaudit.loader import Document, LoadProblem, locate
@@ -16,8 +15,7 @@ from ccaudit.rulesets import (ControlStandard, Ruleset, applicable, catalog, per
 from ccaudit.validate import dotted
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """Which controls run: ``select``/``ignore`` are id or slug prefixes."""
 
     select: tuple[str, ...] = ()
@@ -32,8 +30,7 @@ class Selection:
         return (not self.select or matches(self.select)) and not matches(self.ignore)
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(NamedTuple):
     """The file and manifest a finding belongs to."""
 
     file: str
@@ -175,6 +172,6 @@ def number_occurrences(findings: list[Finding]) -> list[Finding]:
         count = seen.get(finding.fingerprint, 0)
         seen[finding.fingerprint] = count + 1
         if count:
-            finding = replace(finding, fingerprint=fingerprint_of((finding.fingerprint, str(count))))
+            finding = finding._replace(fingerprint=fingerprint_of((finding.fingerprint, str(count))))
         out.append(finding)
     return out

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
@@ -42,8 +42,7 @@ _SPECIAL_FLOATS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".na
 AMBIGUOUS_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 
-@dataclass(frozen=True, slots=True)
-class LoadProblem:
+class LoadProblem(NamedTuple):
     """A problem found while reading: which control, where, what."""
 
     control: str
@@ -62,8 +61,7 @@ class Document:
     problems: list[LoadProblem] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class LoadedFile:
+class LoadedFile(NamedTuple):
     documents: list[Document]
     error: LoadProblem | None
     lines: list[str]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from types import MappingProxyType
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -29,8 +29,7 @@ class Severity(IntEnum):
 SEVERITIES = tuple(str(s) for s in sorted(Severity, reverse=True))
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A region of a file: 1-based lines and columns (code points), end column exclusive."""
 
     line: int
@@ -42,16 +41,14 @@ class Span:
 FILE_START = Span(1, 1, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(NamedTuple):
     ref: str
     verified: bool = True
     quote: str | None = None
     parameter: str | None = None  # backs only this parameter of the control (None: all of it)
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """One ruleset's requirement behind a finding, and whether it binds."""
 
     ruleset: str
@@ -64,15 +61,13 @@ class Requirement:
         return "; ".join(c.ref for c in self.citations)
 
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     kind: str
     reason: str
     until: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     id: str
     slug: str
     severity: Severity
@@ -97,16 +92,14 @@ class Finding:
         return tuple(r for r in self.requirements if r.binding)
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestResult:
+class ManifestResult(NamedTuple):
     """One manifest of a file: its name and the controls evaluated on it (sorted ids)."""
 
     name: str | None
     controls: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
+class FileResult(NamedTuple):
     """What checking one file produced."""
 
     file: str
@@ -119,8 +112,7 @@ class FileResult:
         return len(self.manifest_results)
 
 
-@dataclass(frozen=True, slots=True)
-class RunResult:
+class RunResult(NamedTuple):
     files: tuple[FileResult, ...]
     baseline_fixed: tuple[str, ...] = ()  # baseline entries that no longer occur
 
@@ -133,8 +125,7 @@ class RunResult:
         return sum(r.manifests for r in self.files)
 
 
-@dataclass(frozen=True, slots=True)
-class Waiver:
+class Waiver(NamedTuple):
     """A configuration waiver: a control set aside for matching paths, with a reason."""
 
     control: str
@@ -143,14 +134,16 @@ class Waiver:
     until: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """How findings may be quieted in this run."""
 
     inline: bool = True
     waivers: tuple[Waiver, ...] = ()
-    baseline: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> description
-    today: str = field(default_factory=lambda: datetime.now(timezone.utc).date().isoformat())
+    baseline: Mapping[str, str] = MappingProxyType({})  # fingerprint -> description
+    today: str | None = None  # YYYY-MM-DD; None: today in UTC
+
+    def day(self) -> str:
+        return self.today or datetime.now(timezone.utc).date().isoformat()
 
     def applies(self, lines: Sequence[str]) -> bool:
         """Whether the suppression stage has anything to do for a file of these lines."""

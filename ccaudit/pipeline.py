@@ -5,10 +5,10 @@ Never prints; the CLI turns options into a ``RunConfig`` and a ``RunResult`` int
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import os
 from collections.abc import Iterator
 from functools import cache
-from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -21,15 +21,14 @@ from ccaudit.rulesets import Ruleset
 from ccaudit.validate import validate
 
 
-@dataclass(frozen=True, slots=True)
-class RunConfig:
+class RunConfig(NamedTuple):
     paths: tuple[str, ...] = (".",)
     rulesets: tuple[Ruleset, ...] = ()
     assume_all: bool = False
-    selection: Selection = field(default_factory=Selection)
+    selection: Selection = Selection()
     exclude: tuple[str, ...] = ()
     max_bytes: int = MAX_BYTES
-    policy: Policy = field(default_factory=Policy)
+    policy: Policy = Policy()
     jobs: int | None = None  # worker processes; None: one per CPU for many files, else 1
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 
 
 GROUPS = frozenset({"EU", "EEA"})
 
 
-@dataclass(frozen=True, slots=True)
-class RegionTable:
+class RegionTable(NamedTuple):
     countries: frozenset[str]
     eea: frozenset[str]
     adequacy: frozenset[str]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from ccaudit.errors import RulesetError
 from ccaudit.loader import build_value, load_text
@@ -28,16 +28,14 @@ VERIFICATION = ("none", "knowledge", "voice_biometric", "otp", "mfa")
 BUILTIN = ("gdpr", "ccpa", "hipaa", "ai-security")
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(NamedTuple):
     name: str
     merge: str
     type: str
     description: str
 
 
-@dataclass(frozen=True, slots=True)
-class Control:
+class Control(NamedTuple):
     id: str
     slug: str
     title: str
@@ -48,8 +46,7 @@ class Control:
     docs: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """One ruleset's requirement of one control."""
 
     ruleset: str
@@ -217,8 +214,7 @@ def _lookup(value: Any, dotted: str) -> Any:
 # ---- the highest standard ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Effective:
+class Effective(NamedTuple):
     """A merged parameter: the effective value and each ruleset's own value."""
 
     name: str
@@ -230,8 +226,7 @@ class Effective:
         return ruleset in self.by_ruleset and self.by_ruleset[ruleset] == self.value
 
 
-@dataclass(frozen=True, slots=True)
-class ControlStandard:
+class ControlStandard(NamedTuple):
     """What the applicable rulesets require of one control, merged."""
 
     control: Control

@@ -8,9 +8,9 @@ file's first comment block.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 
 from ccaudit.discover import matches
 from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive
@@ -22,8 +22,7 @@ _DIRECTIVE = re.compile(r"#\s*ccaudit:\s(?P<kind>ignore|ignore-file)\[(?P<ids>[^
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(NamedTuple):
     """One suppression comment, parsed; ``problem`` says why it is invalid."""
 
     line: int
@@ -75,7 +74,7 @@ def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool)
     directive = Directive(line, span, file_wide, own_line, ids, fields.pop("reason", "").strip(),
                           fields.pop("until", None))
     problem = _problem(directive, unknown, sorted(fields), in_header)
-    return replace(directive, problem=problem) if problem else directive
+    return directive._replace(problem=problem) if problem else directive
 
 
 def _field(token: str) -> tuple[str, str]:
@@ -119,9 +118,9 @@ def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str
           policy: Policy) -> list[Finding]:
     """The whole stage for one file: inline directives, then configuration waivers, then the baseline."""
     if policy.inline and has_directive(lines):
-        findings = apply_inline(findings, parse_directives(lines), lines, evaluated, file, policy.today)
+        findings = apply_inline(findings, parse_directives(lines), lines, evaluated, file, policy.day())
     if policy.waivers:
-        findings = apply_waivers(findings, policy.waivers, policy.today)
+        findings = apply_waivers(findings, policy.waivers, policy.day())
     return apply_baseline(findings, policy.baseline) if policy.baseline else findings
 
 
@@ -143,9 +142,9 @@ def apply_inline(findings: list[Finding], directives: list[Directive], lines: Se
             continue
         used.add((directive.line, finding.id))
         if directive.line in expired:
-            out.append(replace(finding, message=f"{finding.message} (its suppression expired on {directive.until})"))
+            out.append(finding._replace(message=f"{finding.message} (its suppression expired on {directive.until})"))
         else:
-            out.append(replace(finding, suppressed=Suppression("inline", directive.reason, directive.until)))
+            out.append(finding._replace(suppressed=Suppression("inline", directive.reason, directive.until)))
     out.extend(_directive_findings(directives, used, expired, set(evaluated), file, lines))
     return out
 
@@ -201,12 +200,12 @@ def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: str
         if waiver is None:
             out.append(finding)
         elif waiver.until is not None and waiver.until < today:
-            out.append(replace(finding, message=f"{finding.message} (its waiver expired on {waiver.until})"))
+            out.append(finding._replace(message=f"{finding.message} (its waiver expired on {waiver.until})"))
         else:
-            out.append(replace(finding, suppressed=Suppression("config", waiver.reason, waiver.until)))
+            out.append(finding._replace(suppressed=Suppression("config", waiver.reason, waiver.until)))
     return out
 
 
 def apply_baseline(findings: list[Finding], baseline: Mapping[str, str]) -> list[Finding]:
-    return [replace(f, suppressed=Suppression("baseline", "in the baseline"))
+    return [f._replace(suppressed=Suppression("baseline", "in the baseline"))
             if f.suppressed is None and f.fingerprint in baseline else f for f in findings]

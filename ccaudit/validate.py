@@ -7,9 +7,8 @@ then counts as missing; a plain yes/no/on/off where a boolean is expected is CCA
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ccaudit.loader import AMBIGUOUS_BOOLEANS, Document, LoadProblem, is_plain_scalar, locate
 from ccaudit.model import Path
@@ -28,8 +27,7 @@ class Invalid:
 INVALID = Invalid()
 
 
-@dataclass(frozen=True, slots=True)
-class Validated:
+class Validated(NamedTuple):
     problems: tuple[LoadProblem, ...]
     stop: bool  # the manifest cannot be checked further
 

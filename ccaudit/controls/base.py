@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from ccaudit.model import Path, Severity
 from ccaudit.regions import RegionTable
@@ -14,8 +13,7 @@ UNBOUNDED = frozenset({"indefinite", "forever"})
 CHANNELS = ("voice", "chat", "email", "sms")
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """One manifest, as the controls see it (values already validated)."""
 
     spec: Mapping[str, Any]
@@ -52,8 +50,7 @@ def _categories(value: Any, pd: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(c for c in CATEGORIES if c in value)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One wrong or missing value, as a control reports it.
 
     ``path`` is where it belongs (a missing key points at its parent when located);

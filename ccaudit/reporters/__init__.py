@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ccaudit.model import RunResult
 
 
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
+class ReportOptions(NamedTuple):
     color: bool = False
     include_suppressed: bool = False  # SARIF: keep suppressed findings, with `suppressions`
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ccaudit.model import Finding, Requirement, RunResult
 
@@ -41,8 +40,7 @@ def location(finding: Finding) -> str:
     return f"{finding.file}:{finding.span.line}:{finding.span.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestGroup:
+class ManifestGroup(NamedTuple):
     """The findings of one manifest (or of a file that has none, such as a parse error)."""
 
     file: str
@@ -74,8 +72,7 @@ def manifest_groups(result: RunResult, include_suppressed: bool = True) -> Itera
             yield ManifestGroup(file_result.file, None, (), rest)
 
 
-@dataclass(frozen=True, slots=True)
-class RuleDoc:
+class RuleDoc(NamedTuple):
     """A control of the catalog and the built-in rulesets that require it."""
 
     control: Control

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -146,9 +145,9 @@ def suppressed_run() -> RunResult:
 
     result = run(RunConfig((CASES["findings"],)))
     first, second, *rest = result.files[0].findings
-    kept = (replace(first, suppressed=Suppression("inline", "reviewed with legal", "2027-06-30")),
-            replace(second, suppressed=Suppression("baseline", "in the baseline")), *rest)
-    return RunResult((replace(result.files[0], findings=kept),))
+    kept = (first._replace(suppressed=Suppression("inline", "reviewed with legal", "2027-06-30")),
+            second._replace(suppressed=Suppression("baseline", "in the baseline")), *rest)
+    return RunResult((result.files[0]._replace(findings=kept),))
 
 
 def test_sarif_leaves_out_suppressed_findings_unless_asked(at_root: Path) -> None:
