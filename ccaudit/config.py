@@ -5,7 +5,6 @@ A bad configuration stops the run (exit 2) with the file, the key and what is al
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import Any, NamedTuple
 
 from ccaudit.errors import ConfigError
 from ccaudit.model import Waiver
-from ccaudit.resources import schema_file
 
 NAME = ".ccaudit.yaml"
 
@@ -75,22 +73,37 @@ def _yaml(path: Path) -> Any:
 
 
 def _validate(data: Any, path: Path) -> None:
-    from jsonschema import Draft202012Validator
+    """Against schemas/config.schema.json (compiled: ccaudit/_config_errors.py); the first error stops the run."""
+    from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
-    schema = json.loads(schema_file("config.schema.json").read_text(encoding="utf-8"))
-    data = _dates_to_text(data)
-    error = min(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path), default=None)
-    if error is None:
-        return
-    where = ".".join(str(p) for p in error.absolute_path) or "top level"
-    if error.validator == "additionalProperties":
-        allowed = ", ".join(error.schema.get("properties", {}))
-        unknown = next(k for k in error.instance if k not in error.schema.get("properties", {}))
-        raise ConfigError(f"{path}: {where}: unknown key {unknown!r} (allowed: {allowed})")
-    if error.validator == "enum":
-        raise ConfigError(f"{path}: {where}: {error.instance!r} is not allowed "
-                          f"(allowed: {', '.join(map(str, error.validator_value))})")
-    raise ConfigError(f"{path}: {where}: {error.message}")
+    from ccaudit._config_errors import check
+
+    try:
+        check(_dates_to_text(data))
+    except JsonSchemaValuesException as exc:
+        raise ConfigError(f"{path}: {_message(exc.errors[0])}") from None
+    except JsonSchemaValueException as exc:
+        raise ConfigError(f"{path}: {_message(exc)}") from None
+
+
+def _message(error: Any) -> str:
+    """``waivers.0.until: 'soon' does not match ...``: the key path, what is wrong, what is allowed."""
+    where = ".".join(error.path[1:]) or "top level"
+    expected, value = error.rule_definition, error.value
+    if error.rule == "additionalProperties":
+        known = error.definition.get("properties", {})
+        unknown = next(k for k in value if k not in known)
+        return f"{where}: unknown key {unknown!r} (allowed: {', '.join(known)})"
+    if error.rule == "enum":
+        return f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, expected))})"
+    if error.rule == "type":
+        return f"{where}: expected {expected}, found {value!r}"
+    if error.rule == "required":
+        missing = next(k for k in expected if k not in value)
+        return f"{where}: required key {missing!r} is missing"
+    if error.rule == "pattern":
+        return f"{where}: {value!r} does not match {expected}"
+    return f"{where}: {error.message}"
 
 
 def _dates_to_text(data: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any, NamedTuple
@@ -161,6 +160,8 @@ def named_path(value: Any, path: Path) -> str:
 
 
 def fingerprint_of(parts: tuple[str, ...]) -> str:
+    import hashlib  # only runs with findings: a clean file does not pay for it
+
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 

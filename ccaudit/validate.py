@@ -6,13 +6,11 @@ then counts as missing; a plain yes/no/on/off where a boolean is expected is CCA
 
 from __future__ import annotations
 
-import json
-from functools import cache
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ccaudit.loader import AMBIGUOUS_BOOLEANS, Document, LoadProblem, is_plain_scalar, locate
-from ccaudit.model import Path
-from ccaudit.resources import schema_file
+from ccaudit.model import Path, PathPart
 
 SUPPORTED_VERSIONS = ("ccaudit/v1",)
 
@@ -30,14 +28,6 @@ INVALID = Invalid()
 class Validated(NamedTuple):
     problems: tuple[LoadProblem, ...]
     stop: bool  # the manifest cannot be checked further
-
-
-@cache
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads(schema_file("manifest.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
 
 
 def _fatal(document: Document) -> LoadProblem | None:
@@ -67,10 +57,54 @@ def is_valid(value: Any) -> bool:
     return True
 
 
+class SchemaError(NamedTuple):
+    """One schema error, located: the rule broken, what the schema expects, the value found."""
+
+    path: Path
+    rule: str
+    expected: Any
+    instance: Any
+    schema: Mapping[str, Any]  # the (sub)schema holding the rule
+    text: str  # the validator's own wording, after the path
+
+
+def schema_errors(value: Any) -> list[SchemaError]:
+    """Every schema error of a manifest, from the schema compiled with all errors collected
+    (ccaudit/_manifest_errors.py, generated); loaded only for a manifest that is not valid."""
+    from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+
+    from ccaudit._manifest_errors import check
+
+    try:
+        check(value)
+    except JsonSchemaValuesException as exc:
+        return [_error(e, value) for e in exc.errors]
+    except JsonSchemaValueException as exc:
+        return [_error(exc, value)]
+    return []
+
+
+def _error(exc: Any, value: Any) -> SchemaError:
+    path: list[PathPart] = []
+    node = value
+    for part in exc.path[1:]:  # after "data"
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            path.append(int(part))
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        else:  # a key the dotted name cannot carry (it holds "." or "["): stop at its parent
+            break
+    text = exc.message[len(exc.name):].strip() if exc.name and exc.message.startswith(exc.name) else exc.message
+    return SchemaError(tuple(path), exc.rule or "", exc.rule_definition, exc.value, exc.definition or {}, text)
+
+
 def validate(document: Document) -> Validated:
     """Report schema errors and remove what broke the schema from ``document.value``.
 
-    Valid manifests (most) take the fast path; jsonschema locates the errors of the others.
+    Valid manifests (most) take the fast path; the others are checked again, collecting
+    every error with its location.
     """
     fatal = _fatal(document)
     if fatal is not None:
@@ -79,31 +113,31 @@ def validate(document: Document) -> Validated:
         return Validated((), False)
     problems: list[LoadProblem] = []
     drop: list[Path] = []
-    for error in _validator().iter_errors(document.value):
-        path: Path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties":
+    for error in schema_errors(document.value):
+        if error.rule == "additionalProperties":
             for key in _unknown_keys(error):
-                problems.append(_unknown_key(document, (*path, key), error.schema))
-                drop.append((*path, key))
-            continue
-        problems.append(_problem(document, error, path))
-        if error.validator != "required":
-            drop.append(path)
+                problems.append(_unknown_key(document, (*error.path, key), error.schema))
+                drop.append((*error.path, key))
+        elif error.rule == "required":
+            problems.extend(_missing(document, error))
+        else:
+            problems.append(_problem(document, error))
+            drop.append(error.path)
     for path in sorted(set(drop), key=len, reverse=True):
         _remove(document.value, path)
     return Validated(tuple(problems), False)
 
 
-def _unknown_keys(error: Any) -> list[str]:
+def _unknown_keys(error: SchemaError) -> list[str]:
     known = error.schema.get("properties", {})
     return [key for key in error.instance if key not in known]
 
 
-def _unknown_key(document: Document, path: Path, schema: dict[str, Any]) -> LoadProblem:
-    key = str(path[-1])
-    allowed = sorted(schema.get("properties", {}))
+def _unknown_key(document: Document, path: Path, schema: Mapping[str, Any]) -> LoadProblem:
     from difflib import get_close_matches
 
+    key = str(path[-1])
+    allowed = sorted(schema.get("properties", {}))
     guess = get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f"; did you mean {guess[0]!r}?" if guess else f" (allowed: {', '.join(allowed)})"
     where = dotted(path[:-1]) or "the top level"
@@ -111,37 +145,40 @@ def _unknown_key(document: Document, path: Path, schema: dict[str, Any]) -> Load
                        f"unknown key {key!r} in {where}{hint}", path)
 
 
-def _problem(document: Document, error: Any, path: Path) -> LoadProblem:
-    if _is_ambiguous_boolean(document, error, path):
+def _missing(document: Document, error: SchemaError) -> list[LoadProblem]:
+    where = dotted(error.path) or "the top level"
+    return [LoadProblem("CCA002", locate(document.node, (*error.path, key)),
+                        f"required key {key!r} is missing in {where}", (*error.path, key))
+            for key in error.expected if key not in error.instance]
+
+
+def _problem(document: Document, error: SchemaError) -> LoadProblem:
+    path = error.path
+    if _is_ambiguous_boolean(document, error):
         return LoadProblem("CCA004", locate(document.node, path),
                            f"{dotted(path)}: {error.instance!r} is not a boolean in YAML 1.2; "
                            "write true or false (the value counts as missing)", path)
-    if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else "a required key"
-        where = dotted(path) or "the top level"
-        return LoadProblem("CCA002", locate(document.node, (*path, missing)),
-                           f"required key {missing!r} is missing in {where}", (*path, missing))
     return LoadProblem("CCA002", locate(document.node, path), f"{dotted(path)}: {_describe(error)}", path)
 
 
-def _is_ambiguous_boolean(document: Document, error: Any, path: Path) -> bool:
-    return (error.validator == "type" and error.validator_value == "boolean"
+def _is_ambiguous_boolean(document: Document, error: SchemaError) -> bool:
+    return (error.rule == "type" and error.expected == "boolean"
             and isinstance(error.instance, str) and error.instance.lower() in AMBIGUOUS_BOOLEANS
-            and is_plain_scalar(document.node, path))
+            and is_plain_scalar(document.node, error.path))
 
 
-def _describe(error: Any) -> str:
-    if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+def _describe(error: SchemaError) -> str:
+    if error.rule == "enum":
+        allowed = ", ".join(str(v) for v in error.expected)
         return f"{error.instance!r} is not allowed (allowed: {allowed})"
-    if error.validator == "type":
-        expected = error.validator_value
+    if error.rule == "type":
+        expected = error.expected
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {expected}, found {type_name(error.instance)} {error.instance!r}"
-    if error.validator == "pattern":
-        expected = error.schema.get("description", error.validator_value)
+    if error.rule == "pattern":
+        expected = error.schema.get("description", error.expected)
         return f"{error.instance!r} does not have the expected form ({expected})"
-    return str(error.message)
+    return f"{error.instance!r} {error.text}"
 
 
 def type_name(value: Any) -> str:
