@@ -33,6 +33,7 @@ _PLAIN = "tag:ccaudit,2026:plain"
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null"))
 _MERGE_KEY = "<<"
+_MAP_TAG, _SEQ_TAG, _STR_TAG = _CORE + "map", _CORE + "seq", _CORE + "str"
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -108,9 +109,16 @@ class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
         yaml.resolver.BaseResolver.__init__(self)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and implicit[0]:
-            return _PLAIN
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        """Called for every node without an explicit tag: plain scalars are typed later."""
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _STR_TAG
+        return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path-based resolvers here (the composer asks for every node)."""
+
+    def ascend_resolver(self) -> None:
+        """No path-based resolvers here."""
 
 
 def codec_of(data: bytes) -> str:
@@ -271,7 +279,6 @@ def mapping_pairs(node: MappingNode, budget: Budget | None = None, active: froze
     yield from own_pairs(node)
 
 
-_MAP_TAG, _SEQ_TAG, _STR_TAG = _CORE + "map", _CORE + "seq", _CORE + "str"
 _PLAIN_VALUES: dict[str, Any] = {}  # plain scalars repeat across manifests (true, read, 30, ...)
 
 

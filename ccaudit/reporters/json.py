@@ -12,22 +12,34 @@ REPORT_VERSION = 1
 
 
 def render(result: RunResult) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    """One line per finding: readable, diffable, and written finding by finding with json's C
+    encoder, so a report of tens of thousands of findings stays small in memory."""
+    findings = result.findings
+    lines = ["{" + _pair("version", REPORT_VERSION) + ",",
+             " " + _pair("tool", {"name": "ccaudit", "version": __version__}) + ",",
+             ' "findings": [' + ("" if findings else "],")]
+    lines += ["  " + _dump(finding(f)) + ("]," if i == len(findings) - 1 else ",") for i, f in enumerate(findings)]
+    lines.append(" " + _pair("files", [{"file": r.file, "manifests": r.manifests} for r in result.files]) + ",")
+    if result.baseline_fixed:
+        lines.append(" " + _pair("baselineFixed", list(result.baseline_fixed)) + ",")
+    lines.append(" " + _pair("summary", summary(result)) + "}")
+    return "\n".join(lines) + "\n"
 
 
-def document(result: RunResult) -> dict[str, Any]:
+def summary(result: RunResult) -> dict[str, Any]:
     findings = result.findings
     active = [f for f in findings if f.suppressed is None]
-    by_severity = {s: sum(1 for f in active if str(f.severity) == s) for s in SEVERITIES}
-    return {
-        "version": REPORT_VERSION,
-        "tool": {"name": "ccaudit", "version": __version__},
-        "findings": [finding(f) for f in findings],
-        "files": [{"file": r.file, "manifests": r.manifests} for r in result.files],
-        **({"baselineFixed": list(result.baseline_fixed)} if result.baseline_fixed else {}),
-        "summary": {"files": len(result.files), "manifests": result.manifests, "findings": len(active),
-                    "suppressed": len(findings) - len(active), "bySeverity": by_severity},
-    }
+    return {"files": len(result.files), "manifests": result.manifests, "findings": len(active),
+            "suppressed": len(findings) - len(active),
+            "bySeverity": {s: sum(1 for f in active if str(f.severity) == s) for s in SEVERITIES}}
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _pair(key: str, value: Any) -> str:
+    return f"{_dump(key)}: {_dump(value)}"
 
 
 def finding(f: Finding) -> dict[str, Any]:
@@ -43,5 +55,6 @@ def finding(f: Finding) -> dict[str, Any]:
 
 
 def requirement(r: Requirement) -> dict[str, Any]:
-    return {"ruleset": r.ruleset, "citation": r.citation, "value": r.value, "binding": r.binding,
-            "citations": [{"ref": c.ref, "verified": c.verified} for c in r.citations]}
+    out = {"ruleset": r.ruleset, "citation": r.citation, "value": r.value, "binding": r.binding}
+    unverified = [c.ref for c in r.citations if not c.verified]
+    return {**out, "unverified": unverified} if unverified else out
