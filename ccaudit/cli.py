@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -127,7 +127,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     if write_baseline:
         from ccaudit.baseline import render_baseline
 
-        _write(render_baseline(result.findings), write_baseline)
+        _write([render_baseline(result.findings)], write_baseline)
     options = ReportOptions(_use_color(color, output), sarif_include_suppressed)
     fmt = fmt or _default_format()
     _write(REPORTERS[fmt](result, options), output, options.color)
@@ -189,18 +189,20 @@ def _append_step_summary(result: RunResult) -> None:
         return
     try:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(REPORTERS["markdown"](result, ReportOptions()))
+            handle.writelines(REPORTERS["markdown"](result, ReportOptions()))
     except OSError as exc:
         click.echo(f"ccaudit: warning: cannot append the job summary to {path}: {exc.strerror}", err=True)
 
 
-def _write(text: str, output: str | None, color: bool = False) -> None:
+def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> None:
+    """Write a report piece by piece, to stdout or to a file."""
     if output is None:
-        click.echo(text, nl=False, color=color)
+        for piece in pieces:
+            click.echo(piece, nl=False, color=color)
         return
     try:
         with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines(pieces)
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror}") from None
 

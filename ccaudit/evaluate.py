@@ -117,14 +117,20 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
                    where.fingerprint(control.id, hit.path), where.source(span.line), suppressible=suppressible)
 
 
+_REQUIREMENTS: dict[tuple[Requirement, ...], tuple[Requirement, ...]] = {}
+
+
 def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ...], Severity]:
-    """Each requiring ruleset's own value, which of them bind, and the finding's severity."""
+    """Each requiring ruleset's own value, which of them bind, and the finding's severity.
+
+    Equal requirement lists are shared between findings (most findings carry one of a few).
+    """
     if not std.requirements:
         return (), std.control.severity
     effective = std.parameters.get(hit.param) if hit.param else None
     if effective is None:
-        out = tuple(Requirement(r.ruleset, r.citations) for r in std.requirements)
-        return out, std.severity
+        out = tuple(Requirement(r.ruleset, r.refs()) for r in std.requirements)
+        return _REQUIREMENTS.setdefault(out, out), std.severity
     breaks: Callable[[Any], bool] = hit.breaks or (lambda _: True)
     out_list, broken = [], []
     for r in std.requirements:
@@ -133,11 +139,12 @@ def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ..
         own = effective.by_ruleset[r.ruleset]
         is_broken = breaks(own)
         binds = is_broken and (effective.merge == "union" or own == effective.value)
-        citations = tuple(c for c in r.citations if c.parameter in (None, hit.param))
-        out_list.append(Requirement(r.ruleset, citations or r.citations, own, binds))
+        value = tuple(own) if isinstance(own, list) else own
+        out_list.append(Requirement(r.ruleset, r.refs(hit.param), value, binds))
         if is_broken:
             broken.append(r.severity)
-    return tuple(out_list), max(broken, default=std.severity)
+    out = tuple(out_list)
+    return _REQUIREMENTS.setdefault(out, out), max(broken, default=std.severity)
 
 
 # ---- fingerprints --------------------------------------------------------------------

@@ -57,6 +57,11 @@ class Requirement(NamedTuple):
     citations: tuple[Citation, ...]
     note: str = ""
 
+    def refs(self, parameter: str | None = None) -> tuple[Citation, ...]:
+        """The citations a finding carries: without quotes, only those backing ``parameter``."""
+        chosen = [c for c in self.citations if c.parameter in (None, parameter)] or self.citations
+        return tuple(Citation(c.ref, c.verified, None, c.parameter) for c in chosen)
+
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
 class Ruleset:

@@ -1,9 +1,13 @@
-"""The registry of reporters: format name -> function of the run's result returning text."""
+"""The registry of reporters: format name -> function of the run's result returning text.
+
+A reporter yields its text in pieces, so that a report of a large tree is written as it is
+made (the JSON report yields one finding per line); ``report`` joins the pieces.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
-from collections.abc import Callable
 
 from ccaudit.model import RunResult
 
@@ -13,49 +17,49 @@ class ReportOptions(NamedTuple):
     include_suppressed: bool = False  # SARIF: keep suppressed findings, with `suppressions`
 
 
-Reporter = Callable[[RunResult, ReportOptions], str]
+Reporter = Callable[[RunResult, ReportOptions], Iterator[str]]
 
 
-def _text(result: RunResult, options: ReportOptions) -> str:
+def _text(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.text import render
 
-    return render(result, options.color)
+    yield render(result, options.color)
 
 
-def _json(result: RunResult, options: ReportOptions) -> str:
-    from ccaudit.reporters.json import render
+def _json(result: RunResult, options: ReportOptions) -> Iterator[str]:
+    from ccaudit.reporters.json import lines
 
-    return render(result)
+    yield from lines(result)
 
 
-def _sarif(result: RunResult, options: ReportOptions) -> str:
+def _sarif(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.sarif import render
 
-    return render(result, options.include_suppressed)
+    yield render(result, options.include_suppressed)
 
 
-def _junit(result: RunResult, options: ReportOptions) -> str:
+def _junit(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.junit import render
 
-    return render(result)
+    yield render(result)
 
 
-def _github(result: RunResult, options: ReportOptions) -> str:
+def _github(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.github import render
 
-    return render(result)
+    yield render(result)
 
 
-def _gitlab(result: RunResult, options: ReportOptions) -> str:
+def _gitlab(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.gitlab import render
 
-    return render(result)
+    yield render(result)
 
 
-def _markdown(result: RunResult, options: ReportOptions) -> str:
+def _markdown(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.markdown import render
 
-    return render(result)
+    yield render(result)
 
 
 # Each reporter's module is imported only when it is used (a one-file run pays for one).
@@ -71,3 +75,8 @@ REPORTERS: dict[str, Reporter] = {
 
 # The extra-report options of `check` (--sarif PATH, ...): format names.
 EXTRA_REPORTS = ("sarif", "junit", "json", "markdown", "gitlab")
+
+
+def report(fmt: str, result: RunResult, options: ReportOptions = ReportOptions()) -> str:
+    """A whole report as one string."""
+    return "".join(REPORTERS[fmt](result, options))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ccaudit import __version__
@@ -11,19 +12,23 @@ from ccaudit.model import SEVERITIES, Finding, Requirement, RunResult
 REPORT_VERSION = 1
 
 
-def render(result: RunResult) -> str:
-    """One line per finding: readable, diffable, and written finding by finding with json's C
-    encoder, so a report of tens of thousands of findings stays small in memory."""
+def lines(result: RunResult) -> Iterator[str]:
+    """One line per finding: readable, diffable, and made one at a time with json's C encoder,
+    so that a report of tens of thousands of findings is written without being held in memory."""
     findings = result.findings
-    lines = ["{" + _pair("version", REPORT_VERSION) + ",",
-             " " + _pair("tool", {"name": "ccaudit", "version": __version__}) + ",",
-             ' "findings": [' + ("" if findings else "],")]
-    lines += ["  " + _dump(finding(f)) + ("]," if i == len(findings) - 1 else ",") for i, f in enumerate(findings)]
-    lines.append(" " + _pair("files", [{"file": r.file, "manifests": r.manifests} for r in result.files]) + ",")
+    yield "{" + _pair("version", REPORT_VERSION) + ",\n"
+    yield " " + _pair("tool", {"name": "ccaudit", "version": __version__}) + ",\n"
+    yield ' "findings": [' + ("" if findings else "],") + "\n"
+    for index, item in enumerate(findings):
+        yield "  " + _dump(finding(item)) + ("],\n" if index == len(findings) - 1 else ",\n")
+    yield " " + _pair("files", [{"file": r.file, "manifests": r.manifests} for r in result.files]) + ",\n"
     if result.baseline_fixed:
-        lines.append(" " + _pair("baselineFixed", list(result.baseline_fixed)) + ",")
-    lines.append(" " + _pair("summary", summary(result)) + "}")
-    return "\n".join(lines) + "\n"
+        yield " " + _pair("baselineFixed", list(result.baseline_fixed)) + ",\n"
+    yield " " + _pair("summary", summary(result)) + "}\n"
+
+
+def render(result: RunResult) -> str:
+    return "".join(lines(result))
 
 
 def summary(result: RunResult) -> dict[str, Any]:

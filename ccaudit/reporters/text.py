@@ -61,7 +61,7 @@ def _cite(requirement: Requirement) -> str:
 def _value(requirement: Requirement) -> str:
     """`` (2192)`` after a citation; nothing for category lists (the message names the category)."""
     value = requirement.value
-    if value is None or isinstance(value, list):
+    if value is None or isinstance(value, (list, tuple)):
         return ""
     return f" ({str(value).lower() if isinstance(value, bool) else value})"
 

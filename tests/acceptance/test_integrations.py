@@ -21,6 +21,7 @@ import yaml
 
 from ccaudit.model import FileResult, Finding, ManifestResult, RunResult, Severity, Span, Suppression
 from ccaudit.reporters import REPORTERS, ReportOptions
+from ccaudit.reporters import report as render_report
 from ccaudit.reporters.github import choose, escape_data, escape_property
 from tests.conftest import EXAMPLES, FIXTURES, ROOT, run_cli
 
@@ -152,8 +153,8 @@ def suppressed_run() -> RunResult:
 
 def test_sarif_leaves_out_suppressed_findings_unless_asked(at_root: Path) -> None:
     result = suppressed_run()
-    plain = json.loads(REPORTERS["sarif"](result, ReportOptions()))["runs"][0]["results"]
-    full = json.loads(REPORTERS["sarif"](result, ReportOptions(include_suppressed=True)))
+    plain = json.loads(render_report("sarif", result))["runs"][0]["results"]
+    full = json.loads(render_report("sarif", result, ReportOptions(include_suppressed=True)))
     results = full["runs"][0]["results"]
     assert len(plain) == len(results) - 2 and all("suppressions" not in r for r in plain)
     assert [r["suppressions"] for r in results if "suppressions" in r] == [
@@ -265,7 +266,7 @@ def test_github_annotations_at_most_ten_per_level_then_a_count() -> None:
     assert severities.count(Severity.CRITICAL) == 4 and severities.count(Severity.HIGH) == 6
     assert severities.count(Severity.LOW) == 9 and severities.count(Severity.MEDIUM) == 3
     result = RunResult((FileResult("a.yaml", (ManifestResult("m", ()),), tuple(findings), "a.yaml"),))
-    lines = REPORTERS["github"](result, ReportOptions()).splitlines()
+    lines = render_report("github", result).splitlines()
     commands = [line.split(" ")[0].split("::")[1] for line in lines if line.startswith(("::error", "::warning", "::notice"))]
     assert (commands.count("error"), commands.count("warning"), commands.count("notice")) == (10, 3, 10)
     assert "::notice title=ccaudit::12 more findings not shown as annotations" in "\n".join(lines)
@@ -306,7 +307,7 @@ def test_gitlab_code_quality(at_root: Path) -> None:
 
 def test_markdown_escapes_table_cells() -> None:
     finding = Finding("CCA205", "x", Severity.HIGH, "a.yaml", Span(1, 1, 1, 2), "spec.x", "m|n", "a | b\n<c>")
-    text = REPORTERS["markdown"](RunResult((FileResult("a.yaml", (ManifestResult("m|n", ()),), (finding,)),)),
+    text = render_report("markdown", RunResult((FileResult("a.yaml", (ManifestResult("m|n", ()),), (finding,)),)),
                                  ReportOptions())
     row = next(line for line in text.splitlines() if line.startswith("| **high**"))
     assert "a \\| b<br>&lt;c&gt;" in row and row.count(" | ") == 4
