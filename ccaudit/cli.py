@@ -109,7 +109,6 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
           no_inline_suppressions: bool, jobs: int | None, sarif_include_suppressed: bool,
           **reports: str | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder)."""
-    from ccaudit.baseline import read_baseline
     from ccaudit.pipeline import RunConfig, run
     from ccaudit.rulesets import load_ruleset
     from ccaudit.model import Policy
@@ -119,7 +118,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     selection = _selection(select or settings.select, settings.ignore + ignore)
     baseline = baseline or settings.baseline
     policy = Policy(not no_inline_suppressions and settings.inline_suppressions is not False, settings.waivers,
-                    read_baseline(baseline) if baseline else {})
+                    _baseline(baseline) if baseline else {})
     config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
                        assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
                        jobs=jobs)
@@ -138,6 +137,12 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
         click.echo(f"ccaudit: {len(result.baseline_fixed)} baseline entries no longer occur (prune them with "
                    "--write-baseline):\n" + "\n".join(f"  {entry}" for entry in result.baseline_fixed), err=True)
     sys.exit(exitcodes.OK if write_baseline else exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
+
+
+def _baseline(path: str) -> dict[str, str]:
+    from ccaudit.baseline import read_baseline
+
+    return read_baseline(path)
 
 
 def _settings(path: str | None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import re
 from datetime import datetime, timezone
 from types import MappingProxyType
 from enum import IntEnum
@@ -150,5 +151,9 @@ class Policy(NamedTuple):
         return bool(self.waivers or self.baseline or (self.inline and has_directive(lines)))
 
 
+# A comment that speaks to ccaudit (`# ccaudit: ignore[...]`, or a malformed attempt at one).
+DIRECTIVE = re.compile(r"(?:^|\s)(#\s*ccaudit\b.*)$")
+
+
 def has_directive(lines: Sequence[str]) -> bool:
-    return any("#" in line and "ccaudit" in line for line in lines)
+    return any("ccaudit" in line and DIRECTIVE.search(line) for line in lines)

@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from ccaudit.discover import matches
-from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive
+from ccaudit.model import DIRECTIVE, Finding, Policy, Span, Suppression, Waiver, has_directive
 from ccaudit.rulesets import catalog, find_control
 
 NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
-_COMMENT = re.compile(r"(?:^|\s)(#\s*ccaudit\b.*)$")
-_DIRECTIVE = re.compile(r"#\s*ccaudit:\s(?P<kind>ignore|ignore-file)\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
+_SYNTAX = re.compile(r"#\s*ccaudit:\s(?P<kind>ignore|ignore-file)\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -42,7 +41,7 @@ def parse_directives(lines: Sequence[str]) -> list[Directive]:
     header = _first_comment_block(lines)
     found = []
     for number, text in enumerate(lines, 1):
-        match = _COMMENT.search(text)
+        match = DIRECTIVE.search(text)
         if match:
             start = match.start(1)
             span = Span(number, start + 1, number, len(text) + 1)
@@ -59,7 +58,7 @@ def _first_comment_block(lines: Sequence[str]) -> int:
 
 
 def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool) -> Directive:
-    match = _DIRECTIVE.match(comment)
+    match = _SYNTAX.match(comment)
     if match is None:
         return Directive(line, span, False, own_line, problem="malformed suppression: write "
                          '# ccaudit: ignore[CCA205] reason="..." [until=YYYY-MM-DD]')
