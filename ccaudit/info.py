@@ -34,7 +34,7 @@ def standard_rows(merged: dict[str, ControlStandard]) -> list[dict[str, Any]]:
                 else [r for r, v in effective.by_ruleset.items() if v]
             rows.append({
                 "control": control_id, "parameter": name, "merge": effective.merge, "value": effective.value,
-                "binding": [{"ruleset": r, "citation": _cite(by_ruleset[r].citations)} for r in binding],
+                "binding": [{"ruleset": r, "citation": _cite(by_ruleset[r].refs(name))} for r in binding],
                 "others": {r: v for r, v in effective.by_ruleset.items() if r not in binding},
             })
     return rows
