@@ -33,8 +33,10 @@ def test_wheel_ships_the_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("controls.yaml", "gdpr.yaml", "ccpa.yaml", "hipaa.yaml", "ai-security.yaml", "regions.yaml"):
         assert f"ccaudit/_data/rulesets/{name}" in names
-    for name in ("manifest.schema.json", "ruleset.schema.json", "report.schema.json"):
+    for name in ("manifest.schema.json", "ruleset.schema.json", "report.schema.json", "config.schema.json"):
         assert f"ccaudit/_data/schemas/{name}" in names
+    for name in ("_bundled.json", "_manifest_check.py", "_manifest_errors.py", "_config_errors.py"):
+        assert f"ccaudit/{name}" in names
 
 
 def test_wheel_in_a_fresh_venv_checks_the_examples(wheel: Path, tmp_path: Path) -> None:
