@@ -164,18 +164,12 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
-    from ccaudit.evaluate import Selection
-    from ccaudit.rulesets import catalog
+    from ccaudit.evaluate import Selection, selection_problem
 
     select, ignore = _split(select), _split(ignore)
-    for value in (*select, *ignore):
-        if not any(c.id.startswith(value.upper()) or c.slug == value.lower() for c in catalog().values()):
-            raise Failure(f"unknown control {value!r} (see `ccaudit rules`)")
-    for value in ignore:
-        for control in catalog().values():
-            if (control.id.startswith(value.upper()) or control.slug == value.lower()) and not control.suppressible:
-                raise Failure(f"{control.id} ({control.slug}) cannot be switched off with --ignore; "
-                              "only a configuration waiver can set it aside")
+    problem = selection_problem(select, ignoring=False) or selection_problem(ignore, ignoring=True)
+    if problem:
+        raise Failure(problem)
     return Selection(select, ignore)
 
 
@@ -223,8 +217,8 @@ def standard_command(manifest: str, rulesets: tuple[str, ...], assume_all: bool,
     from ccaudit.info import standard_report
     from ccaudit.rulesets import load_ruleset
 
-    if not os.path.exists(manifest):
-        raise Failure(f"path does not exist: {manifest}")
+    if not os.path.isfile(manifest):
+        raise Failure(f"not a file: {manifest}" if os.path.exists(manifest) else f"path does not exist: {manifest}")
     click.echo(standard_report(manifest, tuple(load_ruleset(r) for r in rulesets), assume_all, fmt), nl=False)
 
 

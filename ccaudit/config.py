@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ccaudit.errors import ConfigError
@@ -125,9 +126,37 @@ def _config(data: dict[str, Any], path: Path) -> Config:
         control = find_control(item["control"])
         if control is None:
             raise ConfigError(f"{path}: waivers: unknown control {item['control']!r} (see `ccaudit rules`)")
-        waivers.append(Waiver(control.id, tuple(item.get("paths", ())), item["reason"].strip(), item.get("until")))
+        _check_date(item.get("until"), path)
+        waivers.append(Waiver(control.id, _anchored(item.get("paths", ()), folder), item["reason"].strip(),
+                              item.get("until")))
     rulesets = tuple(r if r in BUILTIN else str(folder / r) for r in data.get("rulesets", ()))
+    for name, original in zip(rulesets, data.get("rulesets", ()), strict=True):
+        if name not in BUILTIN and not Path(name).is_file():
+            raise ConfigError(f"{path}: rulesets: {original!r} is neither a built-in ruleset "
+                              f"({', '.join(BUILTIN)}) nor a file")
+    for key in ("select", "ignoreControls"):
+        _check_controls(data.get(key, ()), key, path)
     baseline = str(folder / data["baseline"]) if "baseline" in data else None
     return Config(str(path), data.get("failOn"), rulesets, data.get("assumeAll"), tuple(data.get("select", ())),
-                  tuple(data.get("ignoreControls", ())), tuple(data.get("exclude", ())), tuple(waivers), baseline,
-                  data.get("inlineSuppressions"))
+                  tuple(data.get("ignoreControls", ())), _anchored(data.get("exclude", ()), folder), tuple(waivers),
+                  baseline, data.get("inlineSuppressions"))
+
+
+def _anchored(globs: Iterable[str], folder: Path) -> tuple[str, ...]:
+    """Globs of a configuration file are relative to its folder, wherever ccaudit runs from."""
+    return tuple(str(folder.resolve() / glob) for glob in globs)
+
+
+def _check_date(text: str | None, path: Path) -> None:
+    from ccaudit.suppress import is_date
+
+    if text is not None and not is_date(text):
+        raise ConfigError(f"{path}: waivers: until {text!r} is not a date (YYYY-MM-DD)")
+
+
+def _check_controls(names: Iterable[str], key: str, path: Path) -> None:
+    from ccaudit.evaluate import selection_problem
+
+    problem = selection_problem(names, ignoring=key == "ignoreControls")
+    if problem:
+        raise ConfigError(f"{path}: {key}: {problem}")

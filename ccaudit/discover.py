@@ -27,10 +27,12 @@ def display_path(path: str) -> str:
 
 
 def matches(shown: str, pattern: str) -> bool:
-    """A glob against a displayed path: ``*`` and ``**`` cross folders; a folder matches what lies below it."""
+    """A glob against a displayed path (an absolute glob against the absolute path): ``*`` and
+    ``**`` cross folders; a folder matches what lies below it."""
     from fnmatch import fnmatch
 
-    return fnmatch(shown, pattern) or fnmatch(shown, pattern.rstrip("/") + "/*")
+    target = os.path.abspath(shown) if os.path.isabs(pattern) else shown
+    return fnmatch(target, pattern) or fnmatch(target, pattern.rstrip("/") + "/*")
 
 
 def excluded(path: str, patterns: Iterable[str]) -> bool:

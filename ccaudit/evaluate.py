@@ -41,9 +41,11 @@ class Where(NamedTuple):
     def source(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
-    def fingerprint(self, control_id: str, path: Path) -> str:
-        """Control, repository path, manifest name and named path: no line, no offending value."""
-        return fingerprint_of((control_id, self.repo_path, self.manifest or "", named_path(self.document.value, path)))
+    def fingerprint(self, control_id: str, path: Path, subject: str = "") -> str:
+        """Control, repository path, manifest name, named path (and what at it, e.g. a category):
+        no line, no offending value."""
+        named = named_path(self.document.value, path)
+        return fingerprint_of((control_id, self.repo_path, self.manifest or "", named, subject))
 
 
 def problem_finding(problem: LoadProblem, where: Where) -> Finding:
@@ -74,6 +76,21 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
         evaluated.append(control_id)
         for hit in check(ctx, std):
             yield _finding(hit, std, where, manifest)
+
+
+def selection_problem(names: Iterable[str], ignoring: bool) -> str | None:
+    """Why ``--select``/``--ignore`` values cannot be used: an unknown control, or switching off
+    an unsuppressible one (only a configuration waiver may set that aside)."""
+    controls = catalog().values()
+    for name in names:
+        chosen = [c for c in controls if c.id.startswith(name.upper()) or c.slug == name.lower()]
+        if not chosen:
+            return f"unknown control {name!r} (see `ccaudit rules`)"
+        locked = next((c for c in chosen if ignoring and not c.suppressible), None)
+        if locked is not None:
+            return (f"{locked.id} ({locked.slug}) cannot be switched off; only a configuration waiver can "
+                    "set it aside")
+    return None
 
 
 @cache
@@ -114,7 +131,8 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
     suppressible = control.suppressible and all(r.suppressible for r in std.requirements)
     return Finding(control.id, control.slug, max(severity, hit.severity or severity), where.file, span,
                    dotted(hit.path), where.manifest, hit.message, requirements, hit.remediation,
-                   where.fingerprint(control.id, hit.path), where.source(span.line), suppressible=suppressible)
+                   where.fingerprint(control.id, hit.path, hit.subject), where.source(span.line),
+                   suppressible=suppressible)
 
 
 _REQUIREMENTS: dict[tuple[Requirement, ...], tuple[Requirement, ...]] = {}

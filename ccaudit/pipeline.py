@@ -13,6 +13,7 @@ from functools import cache
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import Candidate, discover, display_path
+from ccaudit.errors import Stop
 from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
                             build_value, child, locate, read_file)
@@ -122,7 +123,8 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
         from ccaudit.suppress import apply
 
         ran = {c for m in manifests for c in m.controls}
-        findings = apply(findings, loaded.lines, ran, shown, config.policy)
+        findings = [f for f in apply(findings, loaded.lines, ran, shown, repo_path, config.policy)
+                    if config.selection.wants(f.id)]
     return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
 
 
@@ -188,7 +190,10 @@ def _repo_root(folder: str) -> str | None:
 
 def manifest_values(path: str) -> list[dict]:
     """The validated values of the manifests in one file (for `standard`); problems are skipped."""
-    loaded = read_file(path)
+    try:
+        loaded = read_file(path)
+    except OSError as exc:
+        raise Stop(f"cannot read {path}: {exc.strerror or exc}") from None
     values = []
     for document in loaded.documents:
         manifest = _classify(document.node, loaded.has_marker) is True

@@ -140,6 +140,9 @@ def load_ruleset(name_or_path: str) -> Ruleset:
         raise RulesetError(f"unknown ruleset {name_or_path!r}: not a built-in ({known}) and not a file")
     data = read_yaml(path)
     check_against("ruleset.schema.json", data, path)
+    if data["id"] in BUILTIN:
+        raise RulesetError(f"{path}: id {data['id']!r} is a built-in ruleset's; give your ruleset its own id "
+                           "(both then apply, merged to the stricter)")
     return _ruleset(data, str(path))
 
 

@@ -13,10 +13,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from ccaudit.discover import matches
-from ccaudit.model import DIRECTIVE, Finding, Policy, Span, Suppression, Waiver, has_directive
+from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive
 from ccaudit.rulesets import catalog, find_control
 
 NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
+_ADDRESSED = re.compile(r"#\s*ccaudit\b")  # a comment speaking to ccaudit, well-formed or not
 _SYNTAX = re.compile(r"#\s*ccaudit:\s(?P<kind>ignore|ignore-file)\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -41,12 +42,31 @@ def parse_directives(lines: Sequence[str]) -> list[Directive]:
     header = _first_comment_block(lines)
     found = []
     for number, text in enumerate(lines, 1):
-        match = DIRECTIVE.search(text)
-        if match:
-            start = match.start(1)
+        start = comment_start(text) if "ccaudit" in text else None
+        if start is not None and _ADDRESSED.match(text, start):
             span = Span(number, start + 1, number, len(text) + 1)
-            found.append(_parse(match.group(1), number, span, not text[:start].strip(), number <= header))
+            found.append(_parse(text[start:], number, span, not text[:start].strip(), number <= header))
     return found
+
+
+def comment_start(line: str) -> int | None:
+    """Where the YAML comment of a line begins: a ``#`` at the start or after a blank, outside
+    quoted scalars (a quote opens one only where a scalar can begin)."""
+    quote, index = None, 0
+    while index < len(line):
+        char, before = line[index], line[index - 1] if index else " "
+        if quote == '"' and char == "\\":
+            index += 1  # an escaped character
+        elif quote == "'" and line.startswith("''", index):
+            index += 1  # '' is a quote inside a single-quoted scalar
+        elif quote is not None and char == quote:
+            quote = None
+        elif quote is None and char in "\"'" and before in " \t[{,:":
+            quote = char
+        elif quote is None and char == "#" and before in " \t":
+            return index
+        index += 1
+    return None
 
 
 def _first_comment_block(lines: Sequence[str]) -> int:
@@ -103,21 +123,33 @@ def _problem(directive: Directive, unknown: list[str], extra: list[str], in_head
         return "no control named: write ignore[CCA205]"
     if not directive.reason:
         return 'a reason is required: reason="..."'
-    if directive.until is not None and not _DATE.fullmatch(directive.until):
+    if directive.until is not None and not is_date(directive.until):
         return f"until must be a date YYYY-MM-DD, found {directive.until!r}"
     if directive.file_wide and not in_header:
         return "ignore-file must stand in the file's first comment block"
-    return None
+    return _unsuppressible(directive.ids)
+
+
+def is_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        return bool(_DATE.fullmatch(text)) and date.fromisoformat(text) is not None
+    except ValueError:
+        return False
 
 
 # ---- applying ------------------------------------------------------------------------
 
 
-def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str], file: str,
+def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str], file: str, repo_file: str,
           policy: Policy) -> list[Finding]:
     """The whole stage for one file: inline directives, then configuration waivers, then the baseline."""
     if policy.inline and has_directive(lines):
-        findings = apply_inline(findings, parse_directives(lines), lines, evaluated, file, policy.day())
+        from ccaudit.evaluate import number_occurrences
+
+        found = apply_inline(findings, parse_directives(lines), lines, evaluated, (file, repo_file), policy.day())
+        findings = number_occurrences(found)
     if policy.waivers:
         findings = apply_waivers(findings, policy.waivers, policy.day())
     return apply_baseline(findings, policy.baseline) if policy.baseline else findings
@@ -128,23 +160,28 @@ def suppressible_inline(finding: Finding) -> bool:
 
 
 def apply_inline(findings: list[Finding], directives: list[Directive], lines: Sequence[str],
-                 evaluated: Iterable[str], file: str, today: str) -> list[Finding]:
+                 evaluated: Iterable[str], file: tuple[str, str], today: str) -> list[Finding]:
+    """``file`` is (displayed path, repository path)."""
     """Mark findings that a valid, unexpired directive covers; report bad (CCA005) and unused (CCA006) ones."""
     out: list[Finding] = []
     used: set[tuple[int, str]] = set()
     expired = {d.line for d in directives if d.problem is None and d.until is not None and d.until < today}
+    problems = {d.line: f"expired on {d.until}" for d in directives if d.line in expired}
     for finding in findings:
         directive = next((d for d in _covering(directives, finding, lines)
-                          if d.problem is None and finding.id in d.ids and suppressible_inline(finding)), None)
+                          if d.problem is None and finding.id in d.ids), None)
         if directive is None:
             out.append(finding)
             continue
         used.add((directive.line, finding.id))
-        if directive.line in expired:
+        if not suppressible_inline(finding):  # a ruleset requires this control without exception
+            problems[directive.line] = f"{finding.id} cannot be suppressed inline here: a ruleset forbids it"
+            out.append(finding)
+        elif directive.line in expired:
             out.append(finding._replace(message=f"{finding.message} (its suppression expired on {directive.until})"))
         else:
             out.append(finding._replace(suppressed=Suppression("inline", directive.reason, directive.until)))
-    out.extend(_directive_findings(directives, used, expired, set(evaluated), file, lines))
+    out.extend(_directive_findings(directives, used, problems, set(evaluated), file, lines))
     return out
 
 
@@ -157,11 +194,11 @@ def _covering(directives: list[Directive], finding: Finding, lines: Sequence[str
     return [d for d in directives if d.file_wide or d.line == line or (d.own_line and above < d.line < line)]
 
 
-def _directive_findings(directives: list[Directive], used: set[tuple[int, str]], expired: set[int],
-                        evaluated: set[str], file: str, lines: Sequence[str]) -> list[Finding]:
+def _directive_findings(directives: list[Directive], used: set[tuple[int, str]], problems: Mapping[int, str],
+                        evaluated: set[str], file: tuple[str, str], lines: Sequence[str]) -> list[Finding]:
     out = []
     for d in directives:
-        problem = d.problem or _unsuppressible(d) or (f"expired on {d.until}" if d.line in expired else None)
+        problem = d.problem or problems.get(d.line)
         if problem:
             out.append(_meta_finding("CCA005", d, f"invalid suppression: {problem}; it suppresses nothing", file, lines))
             continue
@@ -172,21 +209,24 @@ def _directive_findings(directives: list[Directive], used: set[tuple[int, str]],
     return out
 
 
-def _unsuppressible(directive: Directive) -> str | None:
-    for control_id in directive.ids:
+def _unsuppressible(ids: Iterable[str]) -> str | None:
+    for control_id in ids:
         control = catalog()[control_id]
         if control_id in NOT_INLINE or not control.suppressible:
             return f"{control_id} ({control.slug}) cannot be suppressed inline; only a configuration waiver can"
     return None
 
 
-def _meta_finding(control_id: str, directive: Directive, message: str, file: str, lines: Sequence[str]) -> Finding:
+def _meta_finding(control_id: str, directive: Directive, message: str, file: tuple[str, str],
+                  lines: Sequence[str]) -> Finding:
+    """A finding about a suppression comment; its fingerprint is the comment's text, not its line."""
     from ccaudit.evaluate import fingerprint_of
 
     control = catalog()[control_id]
     source = lines[directive.line - 1] if directive.line <= len(lines) else ""
-    return Finding(control.id, control.slug, control.severity, file, directive.span, "", None, message,
-                   fingerprint=fingerprint_of((control.id, file, source.strip())), source_line=source,
+    shown, repo_file = file
+    return Finding(control.id, control.slug, control.severity, shown, directive.span, "", None, message,
+                   fingerprint=fingerprint_of((control.id, repo_file, source.strip())), source_line=source,
                    suppressible=False)
 
 

@@ -120,7 +120,7 @@ def validate(document: Document) -> Validated:
                 drop.append((*error.path, key))
         elif error.rule == "required":
             problems.extend(_missing(document, error))
-        else:
+        elif error.path not in drop:  # one finding per wrong value, however many rules it breaks
             problems.append(_problem(document, error))
             drop.append(error.path)
     for path in sorted(set(drop), key=len, reverse=True):

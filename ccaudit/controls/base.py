@@ -55,7 +55,8 @@ class Hit(NamedTuple):
 
     ``path`` is where it belongs (a missing key points at its parent when located);
     ``param`` and ``breaks`` say which rulesets' own requirement it breaks, so that the
-    finding can name the binding ones; ``severity`` raises the finding to at least that.
+    finding can name the binding ones; ``severity`` raises the finding to at least that;
+    ``subject`` tells apart findings at one path (one per missing category).
     """
 
     path: Path
@@ -64,6 +65,7 @@ class Hit(NamedTuple):
     param: str | None = None
     breaks: Callable[[Any], bool] | None = None
     severity: Severity | None = None
+    subject: str = ""  # what at ``path`` the finding is about (a category), for its fingerprint
 
 
 class Check(Protocol):

@@ -56,7 +56,7 @@ def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
             yield Hit(("spec", "logging", "redaction"),
                       f"logs are written without masking {category}; redact it before logs are written",
                       fix, "redactCategories", contains(category),
-                      Severity.CRITICAL if category in CRITICAL_CATEGORIES else None)
+                      Severity.CRITICAL if category in CRITICAL_CATEGORIES else None, category)
     sensitive = SENSITIVE & set(ctx.pd)
     if logging.get("reasoning") == "full" and sensitive:
         path = ("spec", "logging", "reasoning")

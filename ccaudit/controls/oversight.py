@@ -21,7 +21,7 @@ def output_filter_gap(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         if category not in filtered:
             yield Hit(path, f"agent output is not filtered for {category}; mask or block it in responses",
                       snippet(ctx.spec, path, sorted(filtered | set(required))), "outputFilterCategories",
-                      contains(category))
+                      contains(category), subject=category)
 
 
 def no_confidence_escalation(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

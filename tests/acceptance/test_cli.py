@@ -182,3 +182,15 @@ def test_python_dash_m(tmp_path: Path) -> None:
 def test_ids_lines_helper_is_exact() -> None:
     _, report = check_json("--select", "CCA401", BAD)
     assert ids_lines(report) == {("CCA401", 22), ("CCA401", 31)}
+
+
+def test_standard_on_a_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("standard", str(tmp_path))
+    assert result.exit_code == 2 and result.stderr == f"ccaudit: error: not a file: {tmp_path}\n"
+
+
+def test_one_wrong_value_is_one_schema_finding(write: Any) -> None:
+    path = write("m.yaml", Path(GOOD).read_text().replace("      access: read\n      actions: []", "      access: 5\n      actions: []"))
+    _, report = check_json("--select", "CCA002", path)
+    assert [(f["path"], f["message"]) for f in report["findings"]] == [
+        ("spec.tools[0].access", "spec.tools[0].access: expected string, found integer 5")]

@@ -128,7 +128,10 @@ def test_ccaudit_yaml_wins_over_pyproject(project: Path) -> None:
     ("waivers: [{control: CCA401}]\n", "waivers.0: required key 'reason' is missing"),
     ("waivers: [{control: CCA999, reason: x}]\n", "waivers: unknown control 'CCA999'"),
     ("waivers: [{control: CCA401, reason: x, until: soon}]\n", "waivers.0.until: 'soon' does not match"),
-    ("rulesets: [./missing.yaml]\n", "unknown ruleset"),
+    ("rulesets: [./missing.yaml]\n", "rulesets: './missing.yaml' is neither a built-in ruleset"),
+    ("select: [CCA9]\n", "select: unknown control 'CCA9'"),
+    ("ignoreControls: [phi-without-baa]\n", "ignoreControls: CCA401 (phi-without-baa) cannot be switched off"),
+    ("waivers: [{control: CCA401, reason: x, until: '2027-02-30'}]\n", "waivers: until '2027-02-30' is not a date"),
     ("baseline: missing.json\n", "not a ccaudit baseline"),
 ])
 def test_broken_configuration(project: Path, content: str, message: str) -> None:
@@ -187,3 +190,34 @@ def test_broken_baseline_is_exit_2(project: Path, content: str) -> None:
     (project / "baseline.json").write_text(content)
     result = run_cli("check", "--baseline", "baseline.json", "agents")
     assert result.exit_code == 2 and result.stderr.startswith("ccaudit: error: baseline.json:")
+
+
+def test_configuration_globs_are_relative_to_its_folder(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "agents" / "legacy").mkdir()
+    (project / "agents" / "legacy" / "old.yaml").write_text(BAD.replace("claims-chat-agent", "old-agent"))
+    (project / ".ccaudit.yaml").write_text('exclude: ["agents/legacy/**"]\n'
+                                           'waivers: [{control: CCA401, paths: ["agents/*.yaml"], reason: paper BAA}]\n')
+    monkeypatch.chdir(project / "agents")
+    report = check_json(".")[1]
+    assert [f["file"] for f in report["files"]] == ["claims.yaml"]
+    assert {f["suppressed"]["kind"] for f in report["findings"] if f["id"] == "CCA401"} == {"config"}
+
+
+def test_baseline_tells_apart_findings_at_one_path(project: Path) -> None:
+    good = GOOD.replace("redaction: [contact, account, payment_card, phi]", "redaction: [contact, account, payment_card]")
+    (project / "agents" / "claims.yaml").write_text(good)
+    run_cli("check", "--write-baseline", "baseline.json", "agents")
+    (project / "agents" / "claims.yaml").write_text("# moved\n" + good.replace("[contact, account, payment_card]",
+                                                                                "[account, payment_card]"))
+    report = check_json("--baseline", "baseline.json", "agents")[1]
+    new = [f["message"] for f in report["findings"] if f["suppressed"] is None]
+    assert new == ["logs are written without masking contact; redact it before logs are written"]
+
+
+def test_a_user_ruleset_cannot_take_a_built_in_id(project: Path) -> None:
+    (project / "org.yaml").write_text("apiVersion: ccaudit/v1\nkind: Ruleset\nid: gdpr\ntitle: Mine\n"
+                                      "appliesWhen: {always: true}\nrequirements:\n"
+                                      "  - control: CCA602\n    parameters: {responseMaxDays: 20}\n"
+                                      "    citations: [{ref: policy}]\n")
+    result = run_cli("check", "--ruleset", "org.yaml", "agents")
+    assert result.exit_code == 2 and "is a built-in ruleset's" in result.stderr

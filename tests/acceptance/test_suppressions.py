@@ -149,3 +149,32 @@ def test_ignore_cannot_switch_off_an_unsuppressible_control(write: Any, tmp_path
     monkeypatch.chdir(tmp_path)
     result = run_cli("check", write("m.yaml", manifest()))
     assert result.exit_code == 2 and "cannot be switched off" in result.stderr
+
+
+def test_a_directive_naming_an_unsuppressible_control_suppresses_nothing(write: Any) -> None:
+    text = manifest(GOVERNANCE, **{"        baa: true\n        ccpaTerms: true\n":
+                                   '        # ccaudit: ignore[CCA401,CCA403] reason="x"\n        baa: false\n'})
+    found_ = found(check_json(write("m.yaml", text))[1])
+    line = line_of(text, "# ccaudit")
+    assert ("CCA005", line, None) in found_ and ("CCA403", line_of(text, "agreements:"), None) in found_
+    assert all(kind is None for _, _, kind in found_)
+
+
+def test_a_directive_inside_a_quoted_value_is_not_a_comment(write: Any) -> None:
+    text = manifest(GOVERNANCE, **{"  description: Handles billing questions and refunds by phone and chat.":
+                                   '  description: "see # ccaudit: ignore[CCA999] for details"'})
+    assert found(check_json(write("m.yaml", text))[1]) == []
+
+
+def test_identical_unused_suppressions_have_distinct_fingerprints(write: Any) -> None:
+    comment = '  # ccaudit: ignore[CCA704] reason="x"\n'
+    text = manifest(comment + comment + GOVERNANCE)
+    report = check_json(write("m.yaml", text))[1]
+    assert [f["id"] for f in report["findings"]] == ["CCA006", "CCA006"]
+    assert len({f["fingerprint"] for f in report["findings"]}) == 2
+
+
+def test_input_controls_can_be_ignored(write: Any) -> None:
+    text = manifest('  # ccaudit: ignore[CCA702] reason="x"\n' + GOVERNANCE)
+    assert run_cli("check", "--ignore", "CCA006", write("m.yaml", text)).exit_code == 0
+    assert run_cli("check", "--ignore", "CCA0", write("m.yaml", text)).exit_code == 0
