@@ -31,18 +31,22 @@ def guarded(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ccaudit.errors import Stop
+        from ccaudit.errors import InternalError, Stop
 
         try:
             return func(*args, **kwargs)
         except Stop as exc:
             raise Failure(str(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit):
             raise
+        except KeyboardInterrupt:
+            click.echo("ccaudit: interrupted", err=True)
+            raise click.exceptions.Exit(exitcodes.INTERRUPTED) from None
         except Exception as exc:
             if os.environ.get("CCAUDIT_DEBUG") or click.get_current_context().find_root().params.get("debug"):
                 raise
-            raise Failure(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)") from None
+            what = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
+            raise Failure(f"internal error: {what} (run with --debug for details)") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -61,7 +65,7 @@ def _use_color(flag: bool | None, output: str | None) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return output is None and sys.stdout.isatty()
+    return output is None and sys.stdout is not None and sys.stdout.isatty()
 
 
 def _extra_report_options(func: F) -> F:
@@ -181,6 +185,18 @@ def _write_extra_reports(result: RunResult, options: ReportOptions, reports: dic
             _write(REPORTERS[name](result, plain), path)
 
 
+# GitHub drops a job summary larger than 1 MiB altogether; keep well below it.
+STEP_SUMMARY_LIMIT = 1_000_000
+
+
+def _bounded(text: str, limit: int) -> str:
+    """``text`` cut at a line so that its UTF-8 size stays within ``limit``, saying so."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    kept = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore").rsplit("\n", 1)[0]
+    return kept + "\n\n*The summary is cut here to fit GitHub's limit; the SARIF and JSON reports are complete.*\n"
+
+
 def _append_step_summary(result: RunResult) -> None:
     """GitHub's job summary: the markdown report appended to ``$GITHUB_STEP_SUMMARY`` when set."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -188,7 +204,7 @@ def _append_step_summary(result: RunResult) -> None:
         return
     try:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.writelines(REPORTERS["markdown"](result, ReportOptions()))
+            handle.write(_bounded("".join(REPORTERS["markdown"](result, ReportOptions())), STEP_SUMMARY_LIMIT))
     except OSError as exc:
         click.echo(f"ccaudit: warning: cannot append the job summary to {path}: {exc.strerror}", err=True)
 
@@ -196,8 +212,16 @@ def _append_step_summary(result: RunResult) -> None:
 def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> None:
     """Write a report piece by piece, to stdout or to a file."""
     if output is None:
-        for piece in pieces:
-            click.echo(piece, nl=False, color=color)
+        if sys.stdout is None:
+            raise Failure("cannot write the report: standard output is closed")
+        try:
+            for piece in pieces:
+                click.echo(piece, nl=False, color=color)
+            sys.stdout.flush()
+        except BrokenPipeError:  # a reader that stopped early (| head): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError as exc:
+            raise Failure(f"cannot write the report: {exc.strerror}") from None
         return
     try:
         with open(output, "w", encoding="utf-8") as handle:

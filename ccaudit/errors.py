@@ -30,3 +30,7 @@ class ConfigError(Stop):
 
 class BaselineError(Stop):
     """A baseline file that cannot be read."""
+
+
+class InternalError(Exception):
+    """A defect met while checking one file (exit 2); it names the file, and crosses processes."""

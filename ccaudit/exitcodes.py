@@ -9,6 +9,7 @@ from ccaudit.model import Finding, Severity
 OK = 0
 FINDINGS = 1
 USAGE = 2  # usage error, missing path, bad configuration or ruleset, internal error
+INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
 
 
 def for_findings(findings: Iterable[Finding], fail_on: Severity) -> int:

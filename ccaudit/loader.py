@@ -76,6 +76,9 @@ class LoadError(Exception):
         super().__init__(message)
         self.span = span
 
+    def __reduce__(self) -> tuple[type, tuple[Span, str]]:  # picklable across worker processes
+        return LoadError, (self.span, str(self))
+
 
 def node_span(node: Node, end: Node | None = None) -> Span:
     start, stop = node.start_mark, (end or node).end_mark

@@ -5,15 +5,16 @@ Never prints; the CLI turns options into a ``RunConfig`` and a ``RunResult`` int
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import os
+import sys
 from collections.abc import Iterator
 from functools import cache
+from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import Candidate, discover, display_path
-from ccaudit.errors import Stop
+from ccaudit.errors import InternalError, Stop
 from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
                             build_value, child, locate, read_file)
@@ -44,12 +45,13 @@ def run(config: RunConfig) -> RunResult:
     candidates = list(discover(config.paths, config.exclude))
     workers = _workers(config.jobs, len(candidates))
     if workers == 1:
-        files = tuple(check_candidate(c, config) for c in candidates)
+        files = [check_candidate(c, config) for c in candidates]
     else:
         files = _in_workers(candidates, config, workers)
+    files.sort(key=lambda r: r.file)  # every report lists files in one order
     seen = {f.fingerprint for r in files for f in r.findings}
     fixed = tuple(sorted(d for fp, d in config.policy.baseline.items() if fp not in seen))
-    return RunResult(files, fixed)
+    return RunResult(tuple(files), fixed)
 
 
 def _workers(jobs: int | None, files: int) -> int:
@@ -63,8 +65,11 @@ _WORKER_CONFIG: RunConfig | None = None
 
 
 def _start_worker(config: RunConfig) -> None:
+    import signal
+
     global _WORKER_CONFIG
     _WORKER_CONFIG = config
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
 
 
 def _check_in_worker(candidate: Candidate) -> FileResult:
@@ -72,17 +77,32 @@ def _check_in_worker(candidate: Candidate) -> FileResult:
     return check_candidate(candidate, _WORKER_CONFIG)
 
 
-def _in_workers(candidates: list[Candidate], config: RunConfig, workers: int) -> tuple[FileResult, ...]:
+def _in_workers(candidates: list[Candidate], config: RunConfig, workers: int) -> list[FileResult]:
+    """Results in input order; a worker that dies ends the run (BrokenProcessPool), never hangs it."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = multiprocessing.get_context("fork" if os.name == "posix" and sys.platform != "darwin" else "spawn")
     chunk = max(1, min(64, len(candidates) // (workers * 8)))
-    with context.Pool(workers, initializer=_start_worker, initargs=(config,)) as pool:
-        return tuple(pool.imap(_check_in_worker, candidates, chunksize=chunk))
+    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(config,)) as pool:
+        try:
+            return list(pool.map(_check_in_worker, candidates, chunksize=chunk))
+        except BrokenProcessPool:
+            raise InternalError("a worker process died (out of memory?); run again with -j 1") from None
 
 
 def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
+    """One file; a defect met on the way is an internal error that names the file."""
+    try:
+        return _check_candidate(candidate, config)
+    except (InternalError, Stop):
+        raise
+    except Exception as exc:
+        raise InternalError(f"{display_path(candidate.path)}: {type(exc).__name__}: {exc}") from exc
+
+
+def _check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
     shown = display_path(candidate.path)
     if candidate.error is not None:
         return FileResult(shown, (), (_unreadable(shown, candidate.error),), _repo_path(shown))

@@ -32,9 +32,11 @@ def document(result: RunResult, include_suppressed: bool = False) -> dict[str, A
     index = {doc.control.id: i for i, doc in enumerate(docs)}
     uris = repo_files(result)
     findings = [f for f in result.findings if include_suppressed or f.suppressed is None]
+    others = _other_rulesets(findings, docs)
     run = {
         "tool": {"driver": {"name": "ccaudit", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFORMATION_URI, "rules": [rule(doc) for doc in docs]}},
+                            "informationUri": INFORMATION_URI,
+                            "rules": [rule(doc, others.get(doc.control.id, {})) for doc in docs]}},
         "columnKind": "unicodeCodePoints",
         "results": [sarif_result(f, index[f.id], uris.get(f.file, f.file)) for f in findings],
     }
@@ -44,16 +46,31 @@ def document(result: RunResult, include_suppressed: bool = False) -> dict[str, A
 # ---- rules ---------------------------------------------------------------------------
 
 
-def rule(doc: RuleDoc) -> dict[str, Any]:
+def _other_rulesets(findings: list[Finding], docs: list[RuleDoc]) -> dict[str, dict[str, str]]:
+    """Per control, the rulesets of this run beyond the built-ins (an organization's): name -> citation."""
+    builtin = {doc.control.id: set(doc.rulesets) for doc in docs}
+    out: dict[str, dict[str, str]] = {}
+    for finding in findings:
+        for requirement in finding.requirements:
+            if requirement.ruleset not in builtin.get(finding.id, ()):
+                out.setdefault(finding.id, {}).setdefault(requirement.ruleset, requirement.citation)
+    return {control: dict(sorted(names.items())) for control, names in out.items()}
+
+
+def rule(doc: RuleDoc, others: dict[str, str] | None = None) -> dict[str, Any]:
     control = doc.control
     severity = str(control.severity)
-    tags = ["security", "compliance", control.group, *doc.rulesets]
+    others = others or {}
+    tags = ["security", "compliance", control.group, *doc.rulesets, *others]
+    also_text = [f"Also required in this run by: {name}: {citation}" for name, citation in others.items()]
+    also_markdown = [f"Also required in this run by **{name}**: {citation}" for name, citation in others.items()]
     return {
         "id": control.id,
         "name": control.slug,
         "shortDescription": {"text": _sentence(control.title)},
         "fullDescription": {"text": _sentence(_flat(control.docs.get("what", control.title)))},
-        "help": {"text": help_text(doc), "markdown": help_markdown(doc)},
+        "help": {"text": "\n\n".join([help_text(doc), *also_text]),
+                 "markdown": "\n\n".join([help_markdown(doc), *also_markdown])},
         "helpUri": CONTROLS_URI,
         "defaultConfiguration": {"level": LEVELS[severity]},
         "properties": {"tags": list(dict.fromkeys(tags)), "precision": "very-high",

@@ -194,3 +194,28 @@ def test_one_wrong_value_is_one_schema_finding(write: Any) -> None:
     _, report = check_json("--select", "CCA002", path)
     assert [(f["path"], f["message"]) for f in report["findings"]] == [
         ("spec.tools[0].access", "spec.tools[0].access: expected string, found integer 5")]
+
+
+def test_a_defect_met_in_one_file_is_an_internal_error_naming_it(monkeypatch: Any, write: Any) -> None:
+    import ccaudit.pipeline
+
+    def broken(*args: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(ccaudit.pipeline, "check_loaded", broken)
+    path = write("m.yaml", Path(GOOD).read_text())
+    result = run_cli("check", path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"ccaudit: error: internal error: {path}: ValueError: boom")
+    assert "Traceback" not in result.stderr
+
+
+def test_interrupt_is_exit_130_without_traceback(monkeypatch: Any) -> None:
+    import ccaudit.pipeline
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ccaudit.pipeline, "run", interrupted)
+    result = run_cli("check", GOOD)
+    assert result.exit_code == 130 and result.stderr == "ccaudit: interrupted\n"

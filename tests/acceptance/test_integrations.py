@@ -548,3 +548,21 @@ def test_readme_pre_commit_config_is_valid(tmp_path: Path) -> None:
     done = pre_commit("validate-config", str(config), cwd=tmp_path, home=tmp_path / "home")
     assert done.returncode == 0, done.stdout + done.stderr
     assert yaml.safe_load(config.read_text())["repos"][0]["hooks"][0]["id"] == "ccaudit"
+
+
+def test_the_job_summary_stays_within_githubs_limit() -> None:
+    from ccaudit.cli import _bounded
+
+    big = "".join(f"| row {i} | {'x' * 80} |\n" for i in range(20_000))
+    cut = _bounded(big, 1_000_000)
+    assert len(cut.encode()) <= 1_000_000 and cut.endswith("the SARIF and JSON reports are complete.*\n")
+    assert _bounded("small\n", 1_000_000) == "small\n"
+
+
+def test_sarif_rules_name_an_organizations_ruleset(tmp_path: Path) -> None:
+    policy = tmp_path / "acme.yaml"
+    policy.write_text("apiVersion: ccaudit/v1\nkind: Ruleset\nid: acme\ntitle: ACME\nappliesWhen: {always: true}\n"
+                      "requirements:\n  - control: CCA208\n    citations: [{ref: ACME-SEC 4.1}]\n")
+    result = run_cli("check", "-f", "sarif", "--ruleset", str(policy), str(EXAMPLES / "claims-chat-agent.yaml"))
+    rule = next(r for r in json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "CCA208")
+    assert "acme" in rule["properties"]["tags"] and "ACME-SEC 4.1" in rule["help"]["markdown"]
