@@ -103,21 +103,24 @@ def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
 
 
 def _check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
-    shown = display_path(candidate.path)
-    if candidate.error is not None:
-        return FileResult(shown, (), (_unreadable(shown, candidate.error),), _repo_path(shown))
-    try:
-        loaded = read_file(candidate.path, config.max_bytes)
-    except OSError as exc:
-        return FileResult(shown, (), (_unreadable(shown, f"cannot read file: {exc.strerror or exc}"),),
-                          _repo_path(shown))
-    return check_loaded(shown, loaded, config)
+    shown, error = display_path(candidate.path), candidate.error
+    if error is None:
+        try:
+            loaded = read_file(candidate.path, config.max_bytes)
+        except OSError as exc:
+            error = f"cannot read file: {exc.strerror or exc}"
+        else:
+            return check_loaded(shown, loaded, config)
+    finding = _file_problem(LoadProblem("CCA001", FILE_START, error), shown, [])
+    return FileResult(shown, (), (finding,), _repo_path(shown))
 
 
-def _unreadable(shown: str, message: str) -> Finding:
-    empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
-    where = Where(shown, _repo_path(shown), [], empty, None)
-    return problem_finding(LoadProblem("CCA001", FILE_START, message), where)
+_NO_DOCUMENT = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
+
+
+def _file_problem(problem: LoadProblem, shown: str, lines: list[str]) -> Finding:
+    """A problem of the whole file (unreadable, unparsable), outside any manifest."""
+    return problem_finding(problem, Where(shown, _repo_path(shown), lines, _NO_DOCUMENT, None))
 
 
 def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResult:
@@ -136,8 +139,7 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
             findings.extend(_check_manifest(where, config, evaluated))
         manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated))))
     if loaded.error is not None and loaded.has_marker:
-        empty = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
-        findings.append(problem_finding(loaded.error, Where(shown, repo_path, loaded.lines, empty, None)))
+        findings.append(_file_problem(loaded.error, shown, loaded.lines))
     findings = number_occurrences(sorted(findings, key=lambda f: f.sort_key))
     if config.policy.applies(loaded.lines):
         from ccaudit.suppress import apply
