@@ -10,7 +10,7 @@ from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
 from ccaudit.loader import Document, LoadProblem, locate
 from ccaudit.model import Finding, Path, Requirement, Severity
 from ccaudit.regions import region_table
-from ccaudit.rulesets import (ControlStandard, Ruleset, applicable, catalog, personal_data, standard)
+from ccaudit.rulesets import Control, ControlStandard, Ruleset, applicable, catalog, personal_data, standard
 from ccaudit.validate import dotted
 
 
@@ -21,12 +21,14 @@ class Selection(NamedTuple):
     ignore: tuple[str, ...] = ()
 
     def wants(self, control_id: str) -> bool:
-        slug = catalog()[control_id].slug if control_id in catalog() else ""
+        control = catalog()[control_id]
+        chosen = not self.select or any(names(n, control) for n in self.select)
+        return chosen and not any(names(n, control) for n in self.ignore)
 
-        def matches(prefixes: tuple[str, ...]) -> bool:
-            return any(control_id.startswith(p.upper()) or slug == p.lower() for p in prefixes)
 
-        return (not self.select or matches(self.select)) and not matches(self.ignore)
+def names(name: str, control: Control) -> bool:
+    """``CCA2``, ``cca205`` and ``audit-log-retention-too-short`` all name CCA205."""
+    return control.id.startswith(name.upper()) or control.slug == name.lower()
 
 
 class Where(NamedTuple):
@@ -78,12 +80,12 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
             yield _finding(hit, std, where, manifest)
 
 
-def selection_problem(names: Iterable[str], ignoring: bool) -> str | None:
+def selection_problem(given: Iterable[str], ignoring: bool) -> str | None:
     """Why ``--select``/``--ignore`` values cannot be used: an unknown control, or switching off
     an unsuppressible one (only a configuration waiver may set that aside)."""
     controls = catalog().values()
-    for name in names:
-        chosen = [c for c in controls if c.id.startswith(name.upper()) or c.slug == name.lower()]
+    for name in given:
+        chosen = [c for c in controls if names(name, c)]
         if not chosen:
             return f"unknown control {name!r} (see `ccaudit rules`)"
         locked = next((c for c in chosen if ignoring and not c.suppressible), None)
