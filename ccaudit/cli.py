@@ -113,9 +113,9 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
           no_inline_suppressions: bool, jobs: int | None, sarif_include_suppressed: bool,
           **reports: str | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder)."""
+    from ccaudit.model import Policy
     from ccaudit.pipeline import RunConfig, run
     from ccaudit.rulesets import load_ruleset
-    from ccaudit.model import Policy
 
     settings = _settings(config_path)
     fail_on = fail_on or settings.fail_on or "low"

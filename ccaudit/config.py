@@ -6,9 +6,9 @@ A bad configuration stops the run (exit 2) with the file, the key and what is al
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ccaudit.errors import ConfigError

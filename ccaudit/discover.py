@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import os
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from ccaudit.errors import PathNotFound
 

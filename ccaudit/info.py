@@ -8,8 +8,19 @@ from typing import Any
 
 from ccaudit.errors import Stop
 from ccaudit.model import Citation
-from ccaudit.rulesets import (BUILTIN, Control, ControlStandard, Ruleset, applicable, builtin,
-                              catalog, find_control, load_ruleset, personal_data, standard)
+from ccaudit.rulesets import (
+    BUILTIN,
+    Control,
+    ControlStandard,
+    Ruleset,
+    applicable,
+    builtin,
+    catalog,
+    find_control,
+    load_ruleset,
+    personal_data,
+    standard,
+)
 
 
 def _cite(citations: Iterable[Citation]) -> str:

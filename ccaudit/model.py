@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from types import MappingProxyType
 from enum import IntEnum
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 PathPart = str | int

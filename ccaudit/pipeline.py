@@ -16,8 +16,19 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from ccaudit.discover import Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
 from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
-from ccaudit.loader import (MANIFEST_KIND, MAX_BYTES, OTHER_KINDS, Document, LoadedFile, LoadError, LoadProblem,
-                            build_value, child, locate, read_file)
+from ccaudit.loader import (
+    MANIFEST_KIND,
+    MAX_BYTES,
+    OTHER_KINDS,
+    Document,
+    LoadedFile,
+    LoadError,
+    LoadProblem,
+    build_value,
+    child,
+    locate,
+    read_file,
+)
 from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult
 from ccaudit.rulesets import Ruleset
 from ccaudit.validate import validate

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 from collections.abc import Iterable, Mapping
 from functools import cache
-
+from typing import NamedTuple
 
 GROUPS = frozenset({"EU", "EEA"})
 

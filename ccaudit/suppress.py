@@ -8,9 +8,9 @@ file's first comment block.
 
 from __future__ import annotations
 
-from typing import NamedTuple
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from ccaudit.discover import matches
 from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import (Context, Hit, at_most, contains, days, describe, falls_short, require_true,
-                                   snippet)
+from ccaudit.controls.base import Context, Hit, at_most, contains, days, describe, falls_short, require_true, snippet
 from ccaudit.model import Severity
 from ccaudit.rulesets import SENSITIVE, ControlStandard, strings
 

@@ -8,7 +8,6 @@ from ccaudit.controls.base import Context, Hit, contains, describe, require_true
 from ccaudit.rulesets import ControlStandard, strings
 
 
-
 def no_prompt_injection_guard(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     yield from require_true(ctx, "guardrails", "promptInjection", "filter injected instructions before the model")
 

@@ -43,7 +43,8 @@ def annotation(finding: Finding, path: str) -> str:
 
 
 def render(result: RunResult) -> str:
-    from ccaudit.reporters.text import render as text_report, summary
+    from ccaudit.reporters.text import render as text_report
+    from ccaudit.reporters.text import summary
 
     findings = active(result)
     paths = repo_files(result)

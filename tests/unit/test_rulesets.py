@@ -11,10 +11,24 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from ccaudit.loader import build_value, load_text
-from ccaudit.resources import data_dir, schema_file
-from ccaudit.rulesets import (BUILTIN, CATEGORIES, SENSITIVE, VERIFICATION, Requirement, Ruleset, RulesetError,
-                              applicable, builtin, catalog, load_ruleset, personal_data, read_yaml, standard)
 from ccaudit.model import Citation, Severity
+from ccaudit.resources import data_dir, schema_file
+from ccaudit.rulesets import (
+    BUILTIN,
+    CATEGORIES,
+    SENSITIVE,
+    VERIFICATION,
+    Requirement,
+    Ruleset,
+    RulesetError,
+    applicable,
+    builtin,
+    catalog,
+    load_ruleset,
+    personal_data,
+    read_yaml,
+    standard,
+)
 
 # controls.md, "Which ruleset requires which control" (core phase): the oracle for the data.
 MATRIX = {
