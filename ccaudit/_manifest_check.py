@@ -14,10 +14,10 @@ import re
 
 
 REGEX_PATTERNS = {
-    '^[a-z0-9]([a-z0-9-]*[a-z0-9])?$': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?\\Z'),
-    '^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})$': re.compile('^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})\\Z'),
-    '^[a-z0-9][a-z0-9-]*$': re.compile('^[a-z0-9][a-z0-9-]*\\Z'),
-    '^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)$': re.compile('^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)\\Z')
+    '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(?![\\s\\S])': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?(?![\\s\\S])'),
+    '^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})(?![\\s\\S])': re.compile('^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})(?![\\s\\S])'),
+    '^[a-z0-9][a-z0-9-]*(?![\\s\\S])': re.compile('^[a-z0-9][a-z0-9-]*(?![\\s\\S])'),
+    '^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)(?![\\s\\S])': re.compile('^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)(?![\\s\\S])')
 }
 
 NoneType = type(None)
@@ -61,8 +61,8 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                         data__metadata__name_len = len(data__metadata__name)
                         if data__metadata__name_len > 63:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be shorter than or equal to 63 characters")
-                        if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?$'].search(data__metadata__name):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+                        if not REGEX_PATTERNS['^[a-z0-9]([a-z0-9-]*[a-z0-9])?(?![\\s\\S])'].search(data__metadata__name):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must match pattern ^[a-z0-9]([a-z0-9-]*[a-z0-9])?(?![\\s\\S])")
                 if "owner" in data__metadata_keys:
                     data__metadata_keys.remove("owner")
                     data__metadata__owner = data__metadata["owner"]
@@ -600,8 +600,8 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_region(data
     if not isinstance(data, (str)):
         raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})$'].search(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})$")
+        if not REGEX_PATTERNS['^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})(?![\\s\\S])'].search(data):
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})(?![\\s\\S])")
     return data
 
 def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_automateddecision(data, custom_formats={}, name_prefix=None):
@@ -970,16 +970,16 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_regulation(
     if not isinstance(data, (str)):
         raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^[a-z0-9][a-z0-9-]*$'].search(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^[a-z0-9][a-z0-9-]*$")
+        if not REGEX_PATTERNS['^[a-z0-9][a-z0-9-]*(?![\\s\\S])'].search(data):
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^[a-z0-9][a-z0-9-]*(?![\\s\\S])")
     return data
 
 def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_datasubject(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (str)):
         raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")
     if isinstance(data, str):
-        if not REGEX_PATTERNS['^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)$'].search(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)$")
+        if not REGEX_PATTERNS['^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)(?![\\s\\S])'].search(data):
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)(?![\\s\\S])")
     return data
 
 check = validate_https___ccaudit_dev_schemas_manifest_schema_json

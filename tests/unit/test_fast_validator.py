@@ -117,3 +117,15 @@ def test_verdict_agrees_on_mutations(data: st.DataObject) -> None:
 def test_the_hot_path_module_stands_alone() -> None:
     assert "import fastjsonschema" not in (generate.HERE / "_manifest_check.py").read_text()
     assert "from fastjsonschema" not in (generate.HERE / "_manifest_check.py").read_text()
+
+
+def test_patterns_do_not_let_a_trailing_newline_through() -> None:
+    """Python's `$` matches before a final newline; the schema's patterns end with (?![\\s\\S]) so that
+    jsonschema, the compiled validator and ECMA-262 editors all reject ``"name\\n"``."""
+    import copy
+
+    _, original = next(d for d in DOCUMENTS if d[0].startswith("billing-voice-agent"))
+    value = copy.deepcopy(original)
+    value["metadata"]["name"] = original["metadata"]["name"] + "\n"
+    assert not JSONSCHEMA.is_valid(value) and not is_valid(value)
+    assert _locations(value)[0] == _locations(value)[1] == {(("metadata", "name"), "pattern")}
