@@ -13,7 +13,6 @@ class RegionTable(NamedTuple):
     countries: frozenset[str]
     eea: frozenset[str]
     adequacy: frozenset[str]
-    adequacy_checked: str
     clouds: Mapping[str, Mapping[str, str]]
 
     def country(self, region: str) -> str | None:
@@ -47,4 +46,4 @@ def region_table() -> RegionTable:
 
     data = bundled("regions.yaml")
     return RegionTable(frozenset(data["countries"]), frozenset(data["eea"]), frozenset(data["adequacy"]["countries"]),
-                       str(data["adequacy"]["checked"]), data["regions"])
+                       data["regions"])

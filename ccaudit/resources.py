@@ -17,9 +17,5 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(f"ccaudit data folder {name!r} not found (broken installation)")
 
 
-def ruleset_file(name: str) -> Path:
-    return data_dir("rulesets") / name
-
-
 def schema_file(name: str) -> Path:
     return data_dir("schemas") / name

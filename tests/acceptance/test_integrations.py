@@ -23,7 +23,7 @@ from ccaudit.model import FileResult, Finding, ManifestResult, RunResult, Severi
 from ccaudit.reporters import REPORTERS, ReportOptions
 from ccaudit.reporters import report as render_report
 from ccaudit.reporters.github import choose, escape_data, escape_property
-from tests.conftest import EXAMPLES, FIXTURES, ROOT, run_cli
+from tests.conftest import EXAMPLES, ROOT, run_cli
 
 GOLDEN = ROOT / "tests" / "golden"
 TOOLS = ROOT / "tests" / ".tools"
