@@ -1,30 +1,31 @@
-"""Generated files that make start-up and validation fast; regenerate with ``python -m ccaudit.generate``.
+"""Build time only (never imported by a run): writes the generated files that make start-up
+and validation fast. Regenerate with ``python -m ccaudit.generate``.
 
 - ``_manifest_check.py``: the manifest schema compiled to Python (fastjsonschema) for the
   verdict alone, with no dependency at run time: is this manifest valid? (the hot path).
 - ``_manifest_errors.py`` and ``_config_errors.py``: the manifest and configuration schemas
   compiled to collect every error with its path and rule; loaded only when something is wrong.
-- ``_bundled.json``: the built-in rulesets, catalog and region table, parsed, each with the
-  SHA-256 of its YAML source; a source whose digest differs is read from YAML instead.
+- ``_bundled/<name>.json``: each data file of ``rulesets/`` parsed, with the stamp of its YAML
+  source (see ``ccaudit.datafiles``, which reads them). One file per source, pretty-printed,
+  so that changes to different rulesets never meet in one file and merge like the YAML does.
 
 Tests prove the compiled verdicts and error locations agree with jsonschema on every
-fixture, and fail when a generated file is out of date.
+fixture, and fail when a generated file is out of date or left over.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ccaudit.datafiles import BUNDLE, copy_of, read_yaml, stamp
 from ccaudit.resources import data_dir, schema_file
 
 HERE = Path(__file__).parent
-BUNDLED = ("controls.yaml", "gdpr.yaml", "ccpa.yaml", "hipaa.yaml", "ai-security.yaml", "regions.yaml")
 _ANNOTATIONS = frozenset({"description", "title", "$comment", "examples"})
 _IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
 # Calls into item validators format an error prefix with locals() on every call; the
@@ -76,47 +77,38 @@ def compiled(schema_name: str, *, all_errors: bool) -> str:
             f"# ruff: noqa\n# mypy: ignore-errors\n{code}\n\ncheck = {entry}\n")
 
 
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def bundled_copy(source: Path) -> str:
+    """The parsed copy of one data file, keys sorted, one value per line."""
+    copy = {"source": stamp(source.read_bytes()), "data": read_yaml(source)}
+    return json.dumps(copy, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
-def bundle() -> str:
-    from ccaudit.rulesets import read_yaml
-
-    folder = data_dir("rulesets")
-    parsed = {name: {"sha256": digest((folder / name).read_bytes()), "data": read_yaml(folder / name)}
-              for name in BUNDLED}
-    return json.dumps(parsed, sort_keys=True, separators=(",", ":")) + "\n"
-
-
-GENERATED: dict[str, Callable[[], str]] = {
-    "_manifest_check.py": lambda: compiled("manifest.schema.json", all_errors=False),
-    "_manifest_errors.py": lambda: compiled("manifest.schema.json", all_errors=True),
-    "_config_errors.py": lambda: compiled("config.schema.json", all_errors=True),
-    "_bundled.json": bundle,
-}
+def generated() -> dict[str, Callable[[], str]]:
+    """Every generated file, by its path under ``ccaudit/``, with the function that writes it."""
+    files: dict[str, Callable[[], str]] = {
+        "_manifest_check.py": lambda: compiled("manifest.schema.json", all_errors=False),
+        "_manifest_errors.py": lambda: compiled("manifest.schema.json", all_errors=True),
+        "_config_errors.py": lambda: compiled("config.schema.json", all_errors=True),
+    }
+    for source in sorted(data_dir("rulesets").glob("*.yaml")):
+        files[copy_of(source).relative_to(HERE).as_posix()] = partial(bundled_copy, source)
+    return files
 
 
-def bundled(name: str) -> Any:
-    """The parsed YAML of a built-in data file: from the bundle when its digest matches."""
-    from ccaudit.rulesets import read_yaml
-
-    path = data_dir("rulesets") / name
-    entry = _bundle().get(name)
-    if entry is not None and entry["sha256"] == digest(path.read_bytes()):
-        return entry["data"]
-    return read_yaml(path)
+def left_over() -> list[Path]:
+    """Parsed copies whose source is gone."""
+    wanted = {HERE / name for name in generated()}
+    return sorted(path for path in BUNDLE.glob("*.json") if path not in wanted)
 
 
-@cache
-def _bundle() -> dict[str, Any]:
-    try:
-        return json.loads((HERE / "_bundled.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
-    except (OSError, ValueError):
-        return {}
+GENERATED = generated()
 
 
 if __name__ == "__main__":
     for name, make in GENERATED.items():
+        (HERE / name).parent.mkdir(exist_ok=True)
         (HERE / name).write_text(make(), encoding="utf-8")
         print(f"wrote ccaudit/{name}")
+    for path in left_over():
+        path.unlink()
+        print(f"removed ccaudit/{path.relative_to(HERE).as_posix()}")

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import NamedTuple
 
+from ccaudit.datafiles import builtin_data
+
 GROUPS = frozenset({"EU", "EEA"})
 
 
@@ -42,8 +44,6 @@ class RegionTable(NamedTuple):
 
 @cache
 def region_table() -> RegionTable:
-    from ccaudit.generate import bundled
-
-    data = bundled("regions.yaml")
+    data = builtin_data()["regions.yaml"]
     return RegionTable(frozenset(data["countries"]), frozenset(data["eea"]), frozenset(data["adequacy"]["countries"]),
                        data["regions"])

@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any, NamedTuple
 
+from ccaudit.datafiles import builtin_data, read_yaml
 from ccaudit.errors import RulesetError
-from ccaudit.loader import build_value, load_text
 from ccaudit.model import Citation, Severity
 from ccaudit.regions import region_table
 from ccaudit.resources import schema_file
@@ -25,7 +25,6 @@ CATEGORIES = ("contact", "account", "authentication", "payment_card", "financial
               "special_category", "biometric", "precise_geolocation", "children")
 SENSITIVE = frozenset(CATEGORIES[2:])
 VERIFICATION = ("none", "knowledge", "voice_biometric", "otp", "mfa")
-BUILTIN = ("gdpr", "ccpa", "hipaa", "ai-security")
 
 
 class Parameter(NamedTuple):
@@ -75,21 +74,6 @@ class Ruleset:
 # ---- reading -------------------------------------------------------------------------
 
 
-def read_yaml(path: FsPath) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(f"{path}: cannot read: {exc}") from None
-    documents, error = load_text(text)
-    if error is None and len(documents) == 1:
-        error = build_value(documents[0]) or next(iter(documents[0].problems), None)
-    if error is not None:
-        raise RulesetError(f"{path}:{error.span.line}:{error.span.column}: {error.message}")
-    if len(documents) != 1:
-        raise RulesetError(f"{path}: expected exactly one YAML document")
-    return documents[0].value
-
-
 def check_against(schema_name: str, data: Any, path: FsPath) -> None:
     from jsonschema import Draft202012Validator
 
@@ -102,9 +86,7 @@ def check_against(schema_name: str, data: Any, path: FsPath) -> None:
 
 @cache
 def catalog() -> Mapping[str, Control]:
-    from ccaudit.generate import bundled
-
-    data = bundled("controls.yaml")
+    data = builtin_data()["controls.yaml"]
     return {c["id"]: _control(c) for c in data["controls"]}
 
 
@@ -124,23 +106,40 @@ def find_control(id_or_slug: str) -> Control | None:
 
 
 @cache
-def builtin(name: str) -> Ruleset:
-    from ccaudit.generate import bundled
+def _builtin_sources() -> Mapping[str, Mapping[str, Any]]:
+    """The files of ``rulesets/`` of kind Ruleset, by id: by ``order``, then by id."""
+    found = [data for data in builtin_data().values() if data.get("kind") == "Ruleset"]
+    return {data["id"]: data for data in sorted(found, key=lambda d: (d.get("order", float("inf")), d["id"]))}
 
-    return _ruleset(bundled(f"{name}.yaml"), name)
+
+def builtin_ids() -> tuple[str, ...]:
+    """The built-in rulesets, found in ``rulesets/`` (never listed by hand)."""
+    return tuple(_builtin_sources())
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``BUILTIN``: ``builtin_ids()``, for the modules that import it as a name."""
+    if name == "BUILTIN":
+        return builtin_ids()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def builtin(name: str) -> Ruleset:
+    return _ruleset(_builtin_sources()[name], name)
 
 
 def load_ruleset(name_or_path: str) -> Ruleset:
     """A built-in ruleset by name, or a user's ruleset file (validated against the schema)."""
-    if name_or_path in BUILTIN:
+    if name_or_path in builtin_ids():
         return builtin(name_or_path)
     path = FsPath(name_or_path)
     if not path.is_file():
-        known = ", ".join(BUILTIN)
+        known = ", ".join(builtin_ids())
         raise RulesetError(f"unknown ruleset {name_or_path!r}: not a built-in ({known}) and not a file")
     data = read_yaml(path)
     check_against("ruleset.schema.json", data, path)
-    if data["id"] in BUILTIN:
+    if data["id"] in builtin_ids():
         raise RulesetError(f"{path}: id {data['id']!r} is a built-in ruleset's; give your ruleset its own id "
                            "(both then apply, merged to the stricter)")
     return _ruleset(data, str(path))
@@ -298,7 +297,7 @@ def applicable(manifest: Mapping[str, Any], pd: tuple[str, ...], extra: Iterable
     """Built-ins whose trigger holds (or all, with ``assume_all``), ``spec.regulations``, then ``extra``."""
     spec = manifest.get("spec", {})
     named = set(strings(spec.get("regulations")))
-    chosen = [builtin(n) for n in BUILTIN
+    chosen = [builtin(n) for n in builtin_ids()
               if assume_all or n in named or applies(builtin(n).applies_when, manifest, pd)]
     for ruleset in extra:
         if all(ruleset.id != r.id for r in chosen):

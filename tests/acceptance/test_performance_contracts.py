@@ -12,7 +12,8 @@ from tests.conftest import EXAMPLES, FIXTURES, ROOT, run_cli
 
 UNUSED_ON_A_CLEAN_TEXT_RUN = ("jsonschema", "fastjsonschema", "multiprocessing", "ruamel", "junit_xml",
                               "ccaudit.reporters.sarif", "ccaudit.reporters.junit", "ccaudit._manifest_errors",
-                              "ccaudit.suppress", "ccaudit.baseline", "difflib")
+                              "ccaudit.suppress", "ccaudit.baseline", "difflib", "ccaudit.generate",
+                              "hashlib")
 
 
 def _modules_after(*args: str) -> set[str]:
@@ -43,3 +44,8 @@ def test_workers_give_the_same_report(tmp_path: Path) -> None:
         assert result.exit_code == 1
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count('"id": "CCA') > 300
+
+
+def test_a_check_run_never_imports_the_generator() -> None:
+    loaded = _modules_after("check", str(EXAMPLES))
+    assert "ccaudit.datafiles" in loaded and "ccaudit.generate" not in loaded

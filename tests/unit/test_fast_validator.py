@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,20 +39,6 @@ DOCUMENTS = _documents()
 def test_generated_files_are_up_to_date(name: str) -> None:
     assert (generate.HERE / name).read_text(encoding="utf-8") == generate.GENERATED[name](), \
         "run `python -m ccaudit.generate` after changing schemas/ or rulesets/"
-
-
-def test_a_changed_source_is_read_from_yaml_not_the_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import shutil
-
-    from ccaudit import resources
-
-    folder = tmp_path / "rulesets"
-    shutil.copytree(resources.data_dir("rulesets"), folder)
-    (folder / "regions.yaml").write_text((folder / "regions.yaml").read_text().replace('"2026-11-30"', '"2099-01-01"', 1))
-    monkeypatch.setattr(resources, "data_dir", lambda name: folder)
-    monkeypatch.setattr(generate, "data_dir", lambda name: folder)
-    assert generate.bundled("regions.yaml")["checked"] == "2099-01-01"
-    assert generate.bundled("gdpr.yaml") == generate._bundle()["gdpr.yaml"]["data"]
 
 
 def test_there_are_valid_and_invalid_fixtures() -> None:
