@@ -199,6 +199,7 @@ def multitool_problems(sarif: Path, tmp_path: Path) -> list[str]:
             if r.get("level", "warning") in ("error", "warning")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_sarif_passes_githubs_ingestion_rules(at_root: Path, tmp_path: Path, case: str) -> None:
     sarif = tmp_path / f"{case}.sarif"
@@ -206,6 +207,7 @@ def test_sarif_passes_githubs_ingestion_rules(at_root: Path, tmp_path: Path, cas
     assert multitool_problems(sarif, tmp_path) == []
 
 
+@pytest.mark.slow
 def test_the_multitool_does_report_ingestion_problems(at_root: Path, tmp_path: Path) -> None:
     """Not vacuous: a rule without help breaks GitHub's rule GH2012."""
     log = sarif_of(CASES["parse-error"])
@@ -502,6 +504,7 @@ UNRELATED = {"deploy/k8s.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata
              "ci/broken.yml": "key: value: not yaml\n", "docs/notes.md": "apiVersion: ccaudit/v1\n: broken\n"}
 
 
+@pytest.mark.slow
 def test_pre_commit_try_repo_fails_on_a_bad_manifest_and_passes_on_a_good_one(tmp_path: Path) -> None:
     scratch, home = tmp_path / "scratch", tmp_path / "pre-commit-home"
     scratch.mkdir()
