@@ -75,7 +75,8 @@ class Ruleset:
 # ---- reading -------------------------------------------------------------------------
 
 
-def read_yaml(path: FsPath) -> Any:
+def read_yaml(path: FsPath, allow_empty: bool = False) -> Any:
+    """The one YAML document of ``path``; None for a file without any (empty or comments only) if ``allow_empty``."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -85,6 +86,8 @@ def read_yaml(path: FsPath) -> Any:
         error = build_value(documents[0]) or next(iter(documents[0].problems), None)
     if error is not None:
         raise RulesetError(f"{path}:{error.span.line}:{error.span.column}: {error.message}")
+    if allow_empty and error is None and not documents:
+        return None
     if len(documents) != 1:
         raise RulesetError(f"{path}: expected exactly one YAML document")
     return documents[0].value
@@ -121,6 +124,15 @@ def find_control(id_or_slug: str) -> Control | None:
         if key.upper() == control.id or key.lower() == control.slug:
             return control
     return None
+
+
+def did_you_mean(name: str) -> str:
+    """`` (did you mean 'phi-without-baa'?)`` for the nearest control id or slug; empty when none is near."""
+    from difflib import get_close_matches
+
+    known = [n for c in catalog().values() for n in (c.id.lower(), c.slug)]
+    near = get_close_matches(name.strip().lower(), known, n=1, cutoff=0.75)
+    return f" (did you mean {near[0].upper() if near[0].startswith('cca') else near[0]!r}?)" if near else ""
 
 
 @cache
