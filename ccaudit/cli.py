@@ -171,7 +171,7 @@ def _stdin(paths: tuple[str, ...]) -> bytes:
 
     if STDIN not in paths:
         return b""
-    return click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+    return sys.stdin.buffer.read(MAX_BYTES + 1) if sys.stdin is not None else b""
 
 
 def _write_baseline(result: RunResult, path: str) -> None:
