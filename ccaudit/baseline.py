@@ -27,9 +27,28 @@ def read_baseline(path: str) -> dict[str, str]:
         raise BaselineError(f"{path}: not a ccaudit baseline: {exc}") from None
 
 
-def render_baseline(findings: Iterable[Finding]) -> str:
+def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, str]]:
     """Every finding not suppressed inline or by configuration, sorted."""
-    entries = sorted(({"fingerprint": f.fingerprint, "id": f.id, "file": f.file, "path": f.path}
-                      for f in findings if f.suppressed is None or f.suppressed.kind == "baseline"),
-                     key=lambda e: (e["file"], e["id"], e["path"], e["fingerprint"]))
+    return sorted(({"fingerprint": f.fingerprint, "id": f.id, "file": f.file, "path": f.path}
+                   for f in findings if f.suppressed is None or f.suppressed.kind == "baseline"),
+                  key=lambda e: (e["file"], e["id"], e["path"], e["fingerprint"]))
+
+
+def render_baseline(entries: list[dict[str, str]]) -> str:
     return json.dumps({"version": VERSION, "tool": "ccaudit", "findings": entries}, indent=2) + "\n"
+
+
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def written_message(count: int, path: str) -> str:
+    """What ``--write-baseline`` prints instead of the report."""
+    return f"ccaudit: wrote {_count(count, 'entry', 'entries')} to {path}"
+
+
+def fixed_message(fixed: Iterable[str]) -> str:
+    """``1 baseline entry no longer occurs (...)``, then one entry per line."""
+    fixed = list(fixed)
+    count = _count(len(fixed), "baseline entry no longer occurs", "baseline entries no longer occur")
+    return f"ccaudit: {count} (prune them with --write-baseline):\n" + "\n".join(f"  {e}" for e in fixed)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from ccaudit import __version__, exitcodes
-from ccaudit.model import SEVERITIES, RunResult, Severity
+from ccaudit.model import RunResult
 from ccaudit.reporters import EXTRA_REPORTS, REPORTERS, ReportOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,7 +43,7 @@ def guarded(func: F) -> F:
             click.echo("ccaudit: interrupted", err=True)
             raise click.exceptions.Exit(exitcodes.INTERRUPTED) from None
         except Exception as exc:
-            if os.environ.get("CCAUDIT_DEBUG") or click.get_current_context().find_root().params.get("debug"):
+            if os.environ.get("CCAUDIT_DEBUG") or click.get_current_context().meta.get(DEBUG):
                 raise
             what = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
             raise Failure(f"internal error: {what} (run with --debug for details)") from None
@@ -51,10 +51,24 @@ def guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+DEBUG = "ccaudit.debug"  # in the context's meta (shared by the group and its commands) when --debug is given
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[DEBUG] = True
+
+
+def debug_option(func: F) -> F:
+    """``--debug``, before or after the command's name."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                        help="Show tracebacks for internal errors.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ccaudit")
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def main(debug: bool) -> None:
+@debug_option
+def main() -> None:
     """Compliance-as-code linter for AI agents in customer contact centers."""
 
 
@@ -65,6 +79,8 @@ def _use_color(flag: bool | None, output: str | None) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    if os.environ.get("TERM") == "dumb":
+        return False
     return output is None and sys.stdout is not None and sys.stdout.isatty()
 
 
@@ -82,11 +98,13 @@ def _default_format() -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-f", "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default=None,
+@click.option("-f", "--format", "fmt", type=click.Choice(sorted(REPORTERS), case_sensitive=False), default=None,
               help="Report format (default: text; github when GITHUB_ACTIONS=true).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-              help="Lowest severity that makes the exit code 1 (default: low, any finding).")
+@click.option("--fail-on", type=click.Choice(exitcodes.FAIL_ON, case_sensitive=False), default=None,
+              help="Lowest severity that makes the exit code 1 (default: low, any finding; none: report only).")
+@click.option("--fail-if-no-manifests", is_flag=True,
+              help="Exit 2 when no AgentDeployment manifest is found (a mistyped path or exclude).")
 @click.option("--select", multiple=True, metavar="ID", help="Run only these controls (id, slug or id prefix).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix).")
 @click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
@@ -106,13 +124,15 @@ def _default_format() -> str:
 @_extra_report_options
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="Keep suppressed findings in SARIF, marked with their suppression and reason.")
+@debug_option
 @guarded
-def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str, select: tuple[str, ...],
-          ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...],
-          color: bool | None, config_path: str | None, baseline: str | None, write_baseline: str | None,
-          no_inline_suppressions: bool, jobs: int | None, sarif_include_suppressed: bool,
+def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: str, fail_if_no_manifests: bool,
+          select: tuple[str, ...], ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool,
+          exclude: tuple[str, ...], color: bool | None, config_path: str | None, baseline: str | None,
+          write_baseline: str | None, no_inline_suppressions: bool, jobs: int | None, sarif_include_suppressed: bool,
           **reports: str | None) -> None:
-    """Check manifests in PATHS (files or folders; default: the current folder)."""
+    """Check manifests in PATHS (files or folders; default: the current folder; - for one manifest on
+    standard input)."""
     from ccaudit.model import Policy
     from ccaudit.pipeline import RunConfig, run
     from ccaudit.rulesets import load_ruleset
@@ -125,22 +145,49 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
                     _baseline(baseline) if baseline else {})
     config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
                        assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
-                       jobs=jobs)
+                       jobs=jobs, stdin=_stdin(paths))
     result = run(config)
     if write_baseline:
-        from ccaudit.baseline import render_baseline
-
-        _write([render_baseline(result.findings)], write_baseline)
+        _write_baseline(result, write_baseline)
     options = ReportOptions(_use_color(color, output), sarif_include_suppressed)
     fmt = fmt or _default_format()
-    _write(REPORTERS[fmt](result, options), output, options.color)
+    if output or not write_baseline:  # --write-baseline says one line instead of the report
+        _write(REPORTERS[fmt](result, options), output, options.color)
     _write_extra_reports(result, options, reports)
-    if fmt == "github":
+    if fmt == "github" and not write_baseline:
         _append_step_summary(result)
-    if result.baseline_fixed and fmt != "json":
-        click.echo(f"ccaudit: {len(result.baseline_fixed)} baseline entries no longer occur (prune them with "
-                   "--write-baseline):\n" + "\n".join(f"  {entry}" for entry in result.baseline_fixed), err=True)
-    sys.exit(exitcodes.OK if write_baseline else exitcodes.for_findings(result.findings, Severity.parse(fail_on)))
+    if result.baseline_fixed and fmt != "json" and not write_baseline:
+        from ccaudit.baseline import fixed_message
+
+        click.echo(fixed_message(result.baseline_fixed), err=True)
+    _fail_if_nothing_checked(result, fail_if_no_manifests)
+    sys.exit(exitcodes.OK if write_baseline else exitcodes.for_findings(result.findings, fail_on))
+
+
+def _stdin(paths: tuple[str, ...]) -> bytes:
+    """Standard input when a PATH is ``-`` (read once, here: workers cannot share it), bounded like a file."""
+    from ccaudit.discover import STDIN
+    from ccaudit.loader import MAX_BYTES
+
+    if STDIN not in paths:
+        return b""
+    return sys.stdin.buffer.read(MAX_BYTES + 1) if sys.stdin is not None else b""
+
+
+def _write_baseline(result: RunResult, path: str) -> None:
+    from ccaudit.baseline import baseline_entries, render_baseline, written_message
+
+    entries = baseline_entries(result.findings)
+    _write([render_baseline(entries)], path)
+    click.echo(written_message(len(entries), path))
+
+
+def _fail_if_nothing_checked(result: RunResult, wanted: bool) -> None:
+    from ccaudit.reporters.text import nothing_checked
+
+    nothing = nothing_checked(result) if wanted else None
+    if nothing:
+        raise Failure(f"{nothing} (--fail-if-no-manifests)")
 
 
 def _baseline(path: str) -> dict[str, str]:
@@ -224,6 +271,7 @@ def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> No
             raise Failure(f"cannot write the report: {exc.strerror}") from None
         return
     try:
+        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
         with open(output, "w", encoding="utf-8") as handle:
             handle.writelines(pieces)
     except OSError as exc:
@@ -234,7 +282,8 @@ def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> No
 @click.argument("manifest", type=click.Path())
 @click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH", help="Add a ruleset.")
 @click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text")
+@debug_option
 @guarded
 def standard_command(manifest: str, rulesets: tuple[str, ...], assume_all: bool, fmt: str) -> None:
     """The effective highest standard for one manifest: each parameter and who binds it."""
@@ -248,7 +297,9 @@ def standard_command(manifest: str, rulesets: tuple[str, ...], assume_all: bool,
 
 @main.command()
 @click.option("--ruleset", "ruleset", default=None, metavar="NAME-OR-PATH", help="Only this ruleset's controls.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"], case_sensitive=False),
+              default="text")
+@debug_option
 @guarded
 def rules(ruleset: str | None, fmt: str) -> None:
     """Every control, its severity, and the rulesets that require it with citations."""
@@ -259,6 +310,7 @@ def rules(ruleset: str | None, fmt: str) -> None:
 
 @main.command()
 @click.argument("control")
+@debug_option
 @guarded
 def explain(control: str) -> None:
     """One control in full: what, why, the law, a failing and a passing example."""
@@ -266,5 +318,7 @@ def explain(control: str) -> None:
 
     text = explain_report(control)
     if text is None:
-        raise Failure(f"unknown control {control!r} (see `ccaudit rules`)")
+        from ccaudit.rulesets import did_you_mean
+
+        raise Failure(f"unknown control {control!r}{did_you_mean(control)} (see `ccaudit rules`)")
     click.echo(text, nl=False)

@@ -67,7 +67,7 @@ def _yaml(path: Path) -> Any:
     from ccaudit.rulesets import RulesetError, read_yaml
 
     try:
-        data = read_yaml(path)
+        data = read_yaml(path, allow_empty=True)
     except RulesetError as exc:
         raise ConfigError(exc.args[0]) from None
     return {} if data is None else data

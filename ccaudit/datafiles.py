@@ -49,8 +49,10 @@ def _read(path: Path) -> Any:
     return copy["data"] if copy.get("source") == stamp(source) else read_yaml(path)
 
 
-def read_yaml(path: Path) -> Any:
-    """The one YAML document of ``path`` (YAML 1.2 scalars); RulesetError, located, if it has none."""
+def read_yaml(path: Path, allow_empty: bool = False) -> Any:
+    """The one YAML document of ``path`` (YAML 1.2 scalars); RulesetError, located, if it has none.
+
+    With ``allow_empty``, a file without any document (empty or comments only) is None."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -60,6 +62,8 @@ def read_yaml(path: Path) -> Any:
         error = build_value(documents[0]) or next(iter(documents[0].problems), None)
     if error is not None:
         raise RulesetError(f"{path}:{error.span.line}:{error.span.column}: {error.message}")
+    if allow_empty and not documents:
+        return None
     if len(documents) != 1:
         raise RulesetError(f"{path}: expected exactly one YAML document")
     return documents[0].value

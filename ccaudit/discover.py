@@ -10,6 +10,8 @@ from ccaudit.errors import PathNotFound
 
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".tox", ".mypy_cache"})
 SUFFIXES = (".yaml", ".yml")
+STDIN = "-"  # the PATH that stands for standard input: one manifest, shown as STDIN_NAME
+STDIN_NAME = "<stdin>"
 
 
 class Candidate(NamedTuple):
@@ -44,10 +46,10 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Cand
     """Files named directly (any extension), then YAML files found under folders, sorted."""
     exclude = tuple(exclude)
     for path in paths:
-        if not os.path.lexists(path):
+        if path != STDIN and not os.path.lexists(path):
             raise PathNotFound(path)
     for path in paths:
-        if excluded(path, exclude):
+        if path != STDIN and excluded(path, exclude):
             continue
         if os.path.isdir(path):
             yield from _walk(path, exclude)

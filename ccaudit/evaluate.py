@@ -10,7 +10,7 @@ from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
 from ccaudit.loader import Document, LoadProblem, locate
 from ccaudit.model import Finding, Path, Requirement, Severity
 from ccaudit.regions import region_table
-from ccaudit.rulesets import Control, ControlStandard, Ruleset, applicable, catalog, personal_data, standard
+from ccaudit.rulesets import Control, ControlStandard, Ruleset, applicable, catalog, did_you_mean, personal_data, standard
 from ccaudit.validate import dotted
 
 
@@ -87,7 +87,7 @@ def selection_problem(given: Iterable[str], ignoring: bool) -> str | None:
     for name in given:
         chosen = [c for c in controls if names(name, c)]
         if not chosen:
-            return f"unknown control {name!r} (see `ccaudit rules`)"
+            return f"unknown control {name!r}{did_you_mean(name)} (see `ccaudit rules`)"
         locked = next((c for c in chosen if ignoring and not c.suppressible), None)
         if locked is not None:
             return (f"{locked.id} ({locked.slug}) cannot be switched off; only a configuration waiver can "

@@ -209,7 +209,11 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 def read_file(path: str, max_bytes: int = MAX_BYTES) -> LoadedFile:
     """Read, decode and compose one file. OSErrors are the caller's (reported at 1:1)."""
     with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+        return load_bytes(handle.read(max_bytes + 1), max_bytes)
+
+
+def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
+    """Decode and compose a file's bytes (at most ``max_bytes + 1`` of them: more is too large)."""
     codec = codec_of(data)
     if len(data) > max_bytes:
         problem = LoadProblem("CCA001", FILE_START, f"file is larger than the {max_bytes // 1048576} MiB limit")

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from ccaudit.discover import Candidate, discover, display_path
+from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
 from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (
@@ -26,6 +26,7 @@ from ccaudit.loader import (
     LoadProblem,
     build_value,
     child,
+    load_bytes,
     locate,
     read_file,
 )
@@ -43,6 +44,7 @@ class RunConfig(NamedTuple):
     max_bytes: int = MAX_BYTES
     policy: Policy = Policy()
     jobs: int | None = None  # worker processes; None: one per CPU for many files, else 1
+    stdin: bytes = b""  # what `-` stands for: standard input, read by the caller
 
 
 PARALLEL_FROM = 64  # fewer files than this are checked in one process (start-up costs more)
@@ -114,6 +116,8 @@ def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
 
 
 def _check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
+    if candidate.path == STDIN:
+        return check_loaded(STDIN_NAME, load_bytes(config.stdin, config.max_bytes), config)
     shown, error = display_path(candidate.path), candidate.error
     if error is None:
         try:
@@ -208,6 +212,8 @@ def _name(node: Node) -> str | None:
 
 def _repo_path(shown: str) -> str:
     """The path relative to the repository root (the nearest folder above holding .git)."""
+    if shown == STDIN_NAME:
+        return shown
     absolute = os.path.abspath(shown)
     root = _repo_root(os.path.dirname(absolute))
     return shown if root is None else os.path.relpath(absolute, root).replace(os.sep, "/")

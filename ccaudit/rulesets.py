@@ -105,6 +105,15 @@ def find_control(id_or_slug: str) -> Control | None:
     return None
 
 
+def did_you_mean(name: str) -> str:
+    """`` (did you mean 'phi-without-baa'?)`` for the nearest control id or slug; empty when none is near."""
+    from difflib import get_close_matches
+
+    known = [n for c in catalog().values() for n in (c.id.lower(), c.slug)]
+    near = get_close_matches(name.strip().lower(), known, n=1, cutoff=0.75)
+    return f" (did you mean {near[0].upper() if near[0].startswith('cca') else near[0]!r}?)" if near else ""
+
+
 @cache
 def _builtin_sources() -> Mapping[str, Mapping[str, Any]]:
     """The files of ``rulesets/`` of kind Ruleset, by id: by ``order``, then by id."""

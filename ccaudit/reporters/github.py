@@ -44,7 +44,7 @@ def annotation(finding: Finding, path: str) -> str:
 
 def render(result: RunResult) -> str:
     from ccaudit.reporters.text import render as text_report
-    from ccaudit.reporters.text import summary
+    from ccaudit.reporters.text import nothing_checked, summary
 
     findings = active(result)
     paths = repo_files(result)
@@ -56,6 +56,9 @@ def render(result: RunResult) -> str:
         lines.append(command("notice", {"title": "ccaudit"},
                              f"{rest} more finding{'s' if rest != 1 else ''} not shown as annotations "
                              f"(GitHub shows at most {PER_LEVEL} per level); see the job summary and the log"))
+    nothing = nothing_checked(result)
+    if nothing:
+        lines.append(command("warning", {"title": "ccaudit"}, nothing))
     lines.append(summary(result))
     return "\n".join(lines) + "\n"
 

@@ -66,8 +66,18 @@ def _value(requirement: Requirement) -> str:
     return f" ({str(value).lower() if isinstance(value, bool) else value})"
 
 
+def nothing_checked(result: RunResult) -> str | None:
+    """``no AgentDeployment manifest found in 3 YAML files`` for a run that checked nothing (else None)."""
+    if result.manifests or result.findings:
+        return None
+    return f"no AgentDeployment manifest found in {_plural(len(result.files), 'YAML file')}"
+
+
 def summary(result: RunResult) -> str:
     """``3 findings (1 critical, 2 high) in 2 of 14 manifests (9 files)``."""
+    nothing = nothing_checked(result)
+    if nothing:
+        return nothing
     findings = result.findings
     active = [f for f in findings if f.suppressed is None]
     counts = Counter(str(f.severity) for f in active)

@@ -122,7 +122,7 @@ def test_ccaudit_yaml_wins_over_pyproject(project: Path) -> None:
 @pytest.mark.parametrize("content, message", [
     ("failOn: [oops\n", ".ccaudit.yaml:2:1: YAML syntax error"),
     ("failon: high\n", "top level: unknown key 'failon' (allowed: failOn, rulesets,"),
-    ("failOn: severe\n", "failOn: 'severe' is not allowed (allowed: critical, high, medium, low)"),
+    ("failOn: severe\n", "failOn: 'severe' is not allowed (allowed: critical, high, medium, low, none)"),
     ("assumeAll: yes\n", "assumeAll: expected boolean, found 'yes'"),
     ("select: CCA1\n", "select: expected array, found 'CCA1'"),
     ("waivers: [{control: CCA401}]\n", "waivers.0: required key 'reason' is missing"),
@@ -175,7 +175,7 @@ def test_fixed_entries_are_listed(project: Path) -> None:
     code, report = check_json("--baseline", "baseline.json", "agents")
     assert code == 0 and report["baselineFixed"] == ["CCA207 agents/claims.yaml spec.logging.reviewIntervalDays"]
     result = run_cli("check", "--baseline", "baseline.json", "agents")
-    assert "1 baseline entries no longer occur" in result.stderr
+    assert "1 baseline entry no longer occurs (" in result.stderr
     assert "CCA207 agents/claims.yaml spec.logging.reviewIntervalDays" in result.stderr
 
 

@@ -330,7 +330,8 @@ def test_action_validates_against_the_github_actions_schema() -> None:
 
 def test_action_passes_inputs_only_through_the_environment() -> None:
     spec = action()
-    assert set(spec["inputs"]) == {"paths", "fail-on", "config", "baseline", "sarif-file", "args"}
+    assert set(spec["inputs"]) == {"paths", "fail-on", "fail-if-no-manifests", "config", "baseline", "sarif-file",
+                                   "args"}
     assert set(spec["outputs"]) == {"findings", "sarif-file"} and spec["runs"]["using"] == "composite"
     steps = spec["runs"]["steps"]
     assert all("${{" not in step.get("run", "") for step in steps)
