@@ -1,0 +1,98 @@
+"""One value, one story (issue 8, items 10 and 11).
+
+Item 11: the YAML 1.2 core tags (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``,
+``!!map``, ``!!seq``) give the value they name whatever the scalar's style; a tag whose text
+cannot be that type is a located CCA001; every other tag stays CCA001.
+
+Item 10: a value that broke the schema is reported once by CCA002/CCA004, naming every allowed
+form, and a control that reads it still fails closed but says what is there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLES, check_json
+
+EXAMPLE = (EXAMPLES / "billing-voice-agent.yaml").read_text(encoding="utf-8")
+
+
+def line_of(needle: str) -> int:
+    return next(n for n, line in enumerate(EXAMPLE.splitlines(), 1) if needle in line)
+
+
+def edit(old: str, new: str, count: int = 1) -> str:
+    assert EXAMPLE.count(old) >= count, old
+    return EXAMPLE.replace(old, new, count)
+
+
+def findings(write: Any, text: str) -> tuple[int, list[tuple[str, int, int, str]]]:
+    code, report = check_json("--assume-all", write("agent.yaml", text))
+    return code, [(f["id"], f["line"], f["column"], f["message"]) for f in report["findings"]]
+
+
+def test_the_example_is_clean(write: Any) -> None:
+    assert findings(write, EXAMPLE) == (0, [])
+
+
+# ---- item 11: core tags are core -------------------------------------------------------------
+
+CLEAN_TAGGED = [
+    ("auditLogsDays: 2192", 'auditLogsDays: !!int "2192"'),
+    ("auditLogsDays: 2192", "auditLogsDays: !!int 2192"),
+    ("auditLogsDays: 2192", "auditLogsDays: !!int '0x890'"),
+    ("routingDecisions: true", 'routingDecisions: !!bool "true"'),
+    ("routingDecisions: true", "routingDecisions: !!bool true"),
+    ("owner: cx-platform", "owner: !!str 2192"),
+    ("owner: cx-platform", "owner: !!str true"),
+    ("labels: {env: prod}", "labels: !!map {env: !!str prod}"),
+    ("channels: [voice, chat]", "channels: !!seq [!!str voice, chat]"),
+]
+
+
+@pytest.mark.parametrize("old, new", CLEAN_TAGGED, ids=[new for _, new in CLEAN_TAGGED])
+def test_core_tags_give_their_value(old: str, new: str, write: Any) -> None:
+    assert findings(write, edit(old, new)) == (0, [])
+
+
+def test_a_float_tag_gives_a_float(write: Any) -> None:
+    """``!!float "0.8"`` is 0.8 where a number is expected (guardrails.confidenceThreshold)."""
+    assert findings(write, edit("confidenceThreshold: 0.8", 'confidenceThreshold: !!float "0.8"')) == (0, [])
+
+
+def test_a_null_tag_gives_null_which_the_schema_then_judges(write: Any) -> None:
+    line = line_of("description: Handles billing")
+    code, got = findings(write, edit("description: Handles billing questions and refunds by phone and chat.",
+                                     "description: !!null"))
+    assert code == 1
+    assert [(i, n) for i, n, _, _ in got] == [("CCA002", line)]
+
+
+def test_str_tag_on_a_number_is_a_string_where_an_integer_is_expected(write: Any) -> None:
+    line = line_of("auditLogsDays: 2192")
+    code, got = findings(write, edit("auditLogsDays: 2192", "auditLogsDays: !!str 2192"))
+    assert code == 1
+    assert [(i, n) for i, n, _, _ in got][0] == ("CCA002", line)
+
+
+@pytest.mark.parametrize("tagged, needs", [("!!int abc", "integer"), ("!!int 1.5", "integer"),
+                                          ("!!bool yes", "boolean"), ('!!float "soon"', "number"),
+                                          ("!!null 0", "null")])
+def test_a_core_tag_whose_text_is_not_its_type_is_cca001_at_the_value(tagged: str, needs: str,
+                                                                      write: Any) -> None:
+    line = line_of("auditLogsDays: 2192")
+    code, got = findings(write, edit("auditLogsDays: 2192", f"auditLogsDays: {tagged}"))
+    assert code == 1
+    assert [(i, n, c) for i, n, c, _ in got] == [("CCA001", line, len("    auditLogsDays: ") + 1)]
+    assert got[0][3].endswith(f"the text is not a YAML 1.2 {needs}")
+
+
+@pytest.mark.parametrize("tagged", ["!!set {a}", "!!binary aGk=", "!!timestamp 2026-01-01", "!custom 2192"])
+def test_other_tags_stay_cca001(tagged: str, write: Any) -> None:
+    line = line_of("auditLogsDays: 2192")
+    code, got = findings(write, edit("auditLogsDays: 2192", f"auditLogsDays: {tagged}"))
+    assert code == 1
+    assert [(i, n) for i, n, _, _ in got] == [("CCA001", line)]
+    assert "is not allowed (only YAML 1.2 core tags)" in got[0][3]
