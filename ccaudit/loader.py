@@ -62,6 +62,7 @@ class Document:
     node: Node
     value: Any = None
     problems: list[LoadProblem] = field(default_factory=list)
+    rejected: dict[Path, str] = field(default_factory=dict)  # what stood where validation dropped a value
 
 
 class LoadedFile(NamedTuple):
@@ -130,6 +131,11 @@ def shorten(value: Any, limit: int = 60) -> str:
         text = repr(value)
     except ValueError:  # an integer past Python's text conversion limit
         text = f"<integer of {value.bit_length()} bits>"
+    return cut(text, limit)
+
+
+def cut(text: str, limit: int = 60) -> str:
+    """``text`` for a message: a long one keeps its start and end, and says how long it was."""
     return text if len(text) <= limit else f"{text[:limit - 25]}...{text[-10:]} ({len(text)} characters)"
 
 
