@@ -96,3 +96,67 @@ def test_other_tags_stay_cca001(tagged: str, write: Any) -> None:
     assert code == 1
     assert [(i, n) for i, n, _, _ in got] == [("CCA001", line)]
     assert "is not allowed (only YAML 1.2 core tags)" in got[0][3]
+
+
+# ---- item 10: one value, one story -----------------------------------------------------------
+
+STORIES = [
+    # (old, new, schema finding, its message contains, follow-up control, its message contains)
+    ("routingDecisions: true", "routingDecisions: yes", "CCA004", "'yes' is not a boolean",
+     "CCA202", "logging.routingDecisions is `yes`, not a boolean; the agent's decisions must be logged"),
+    ("retentionDays: 0", 'retentionDays: "30d"', "CCA002",
+     "'30d' is not allowed (allowed: a whole number of days, or one of: indefinite, forever)",
+     "CCA304", "its retentionDays is `30d`, not a whole number of days, or one of: indefinite, forever;"),
+    ("transcriptsDays: 30", "transcriptsDays: true", "CCA002",
+     "True is not allowed (allowed: a whole number of days, or one of: indefinite, forever)",
+     "CCA301", "retention.transcriptsDays is `true`, not a whole number of days, or one of: indefinite, forever;"),
+    ("trainingOnCustomerData: false", 'trainingOnCustomerData: "no"', "CCA002", "expected boolean",
+     "CCA303", "trainingOnCustomerData is `no`, not a boolean;"),
+    ("reasoning: redacted", "reasoning: hidden", "CCA002", "'hidden' is not allowed (allowed: none, redacted, full)",
+     "CCA203", "logging.reasoning is `hidden`, not one of: none, redacted, full;"),
+    ("maxRecordsPerCall: 1", "maxRecordsPerCall: 0", "CCA002", "must be bigger than or equal to 1",
+     "CCA107", "has maxRecordsPerCall `0`, which is not valid (must be bigger than or equal to 1);"),
+]
+
+
+@pytest.mark.parametrize("old, new, schema_id, schema_says, control_id, control_says", STORIES,
+                         ids=[s[1] for s in STORIES])
+def test_a_value_that_broke_the_schema_is_reported_once_and_the_control_says_what_is_there(
+        old: str, new: str, schema_id: str, schema_says: str, control_id: str, control_says: str,
+        write: Any) -> None:
+    line = line_of(old)
+    code, got = findings(write, edit(old, new))
+    assert code == 1
+    assert [(i, n) for i, n, _, _ in got] == [(schema_id, line), (control_id, line)]  # the follow-up keeps its place
+    assert schema_says in got[0][3]
+    assert control_says in got[1][3]
+    assert "missing" not in got[1][3]
+
+
+def test_a_dropped_section_explains_the_keys_under_it(write: Any) -> None:
+    """``logging: yes`` drops the whole section: each key under it is missing, and says why."""
+    lines = EXAMPLE.splitlines()
+    start = line_of("  logging:")
+    end = next(n for n in range(start + 1, len(lines) + 1) if not lines[n - 1].startswith("    "))
+    text = "\n".join([*lines[:start - 1], "  logging: yes", *lines[end - 1:]]) + "\n"
+    code, report = check_json("--assume-all", write("agent.yaml", text))
+    assert code == 1
+    messages = {f["id"]: f["message"] for f in report["findings"] if f["line"] == start}
+    assert messages["CCA002"].startswith("spec.logging: expected object, found string")
+    assert messages["CCA201"].startswith("logging.toolCalls is missing (logging is `yes`, not a mapping);")
+
+
+def test_a_valid_but_missing_value_still_reads_missing(write: Any) -> None:
+    code, got = findings(write, edit("    routingDecisions: true\n", ""))
+    assert code == 1
+    assert [m for i, _, _, m in got if i == "CCA202"] == [
+        "logging.routingDecisions is missing; the agent's decisions must be logged"]
+
+
+def test_long_rejected_values_are_cut_in_every_message(write: Any) -> None:
+    long = "x" * 100_000
+    code, got = findings(write, edit("reasoning: redacted", f"reasoning: {long}"))
+    assert code == 1
+    assert [i for i, _, _, _ in got] == ["CCA002", "CCA203"]
+    assert all(len(message) < 300 for _, _, _, message in got)
+    assert all("characters)" in message for _, _, _, message in got)
