@@ -337,7 +337,7 @@ def merged_pairs(node: MappingNode, budget: Budget, active: frozenset[int] = fro
                 raise LoadError(node_span(source), "a merge key (<<) must name a mapping")
             if id(source) in active:
                 raise LoadError(node_span(key), "a merge key (<<) refers to a mapping that contains it")
-            budget.spend(source)  # an empty mapping merged 300,000 times costs as much as its keys would
+            budget.spend(key)  # an empty mapping merged 300,000 times costs as much as its keys would
             for pair in mapping_pairs(source, budget, active):
                 budget.spend(pair[1])
                 yield pair

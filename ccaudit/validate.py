@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
-from ccaudit.loader import AMBIGUOUS_BOOLEANS, Document, LoadProblem, cut, is_plain_scalar, locate, shorten
+from ccaudit.loader import (
+    AMBIGUOUS_BOOLEANS,
+    Document,
+    LoadProblem,
+    cut,
+    is_plain_scalar,
+    locate,
+    shorten,
+)
 from ccaudit.model import Path, PathPart
 
 SUPPORTED_VERSIONS = ("ccaudit/v1",)

@@ -115,7 +115,7 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
             continue
         sensitive = True
         if tool.get("requiresVerifiedCustomer") is not True:
-            path = ("spec", "tools", i, "requiresVerifiedCustomer")
+            path: Path = ("spec", "tools", i, "requiresVerifiedCustomer")
             yield Hit(path, f"tool {_name(tool)} touches {', '.join(sorted(touched))} and requiresVerifiedCustomer is "
                             f"{_state(ctx, path, tool.get('requiresVerifiedCustomer'))}; verify the customer before the call",
                       snippet(ctx.spec, path, True))

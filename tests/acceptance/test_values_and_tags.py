@@ -74,7 +74,7 @@ def test_str_tag_on_a_number_is_a_string_where_an_integer_is_expected(write: Any
     line = line_of("auditLogsDays: 2192")
     code, got = findings(write, edit("auditLogsDays: 2192", "auditLogsDays: !!str 2192"))
     assert code == 1
-    assert [(i, n) for i, n, _, _ in got][0] == ("CCA002", line)
+    assert next((i, n) for i, n, _, _ in got) == ("CCA002", line)
 
 
 @pytest.mark.parametrize("tagged, needs", [("!!int abc", "integer"), ("!!int 1.5", "integer"),
