@@ -280,7 +280,12 @@ def read_file(path: str, max_bytes: int = MAX_BYTES) -> LoadedFile:
 
 
 def _as_float(value: Any) -> Any:
-    return float(value) if type(value) in (int, float) else _NOT_A
+    if type(value) not in (int, float):
+        return _NOT_A
+    try:
+        return float(value)
+    except OverflowError:  # an integer past 1.8e308 is infinite as a float, as "1e400" is
+        return math.inf if value > 0 else -math.inf
 
 
 _NOT_A = object()  # a tagged scalar whose text cannot be its tag's type

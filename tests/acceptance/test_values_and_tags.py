@@ -62,6 +62,15 @@ def test_a_float_tag_gives_a_float(write: Any) -> None:
     assert findings(write, edit("confidenceThreshold: 0.8", 'confidenceThreshold: !!float "0.8"')) == (0, [])
 
 
+def test_a_float_tag_on_an_integer_past_the_float_range_is_infinite(write: Any) -> None:
+    """``!!float 1000...`` (400 digits) is +inf like ``1e400``: above the maximum of 1, not a crash."""
+    line = line_of("confidenceThreshold: 0.8")
+    code, got = findings(write, edit("confidenceThreshold: 0.8", "confidenceThreshold: !!float 1" + "0" * 400))
+    assert code == 1
+    assert [(i, n) for i, n, _, _ in got] == [("CCA002", line), ("CCA503", line)]
+    assert got[0][3] == "spec.guardrails.confidenceThreshold: inf must be smaller than or equal to 1"
+
+
 def test_a_null_tag_gives_null_which_the_schema_then_judges(write: Any) -> None:
     line = line_of("description: Handles billing")
     code, got = findings(write, edit("description: Handles billing questions and refunds by phone and chat.",
