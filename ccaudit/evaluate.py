@@ -70,7 +70,7 @@ def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection
     rulesets = applicable(manifest, pd, extra, assume_all)
     yield from _unknown_regulations(where, spec)
     merged = _standard(rulesets, pd)
-    ctx = Context(spec, pd, region_table())
+    ctx = Context(spec, pd, region_table(), where.document.rejected)
     for control_id, check in _selected(selection):
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
         if std is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import math
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -24,6 +25,8 @@ from ccaudit.model import FILE_START, Path, Span
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 100_000
+MAX_INT_DIGITS = 4300  # Python's own limit for converting between text and int
+_MAX_INT_BITS = 14_000  # below 10**4300: every integer kept can be printed
 MARKER = "apiVersion: ccaudit/"
 MANIFEST_KIND = "AgentDeployment"
 # kinds of ccaudit's own data files: not manifests, skipped silently
@@ -31,7 +34,6 @@ OTHER_KINDS = frozenset({"Ruleset", "ControlCatalog", "RegionTable", "Config"})
 
 _PLAIN = "tag:ccaudit,2026:plain"
 _CORE = "tag:yaml.org,2002:"
-_SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null"))
 _MERGE_KEY = "<<"
 _MAP_TAG, _SEQ_TAG, _STR_TAG = _CORE + "map", _CORE + "seq", _CORE + "str"
 
@@ -60,6 +62,7 @@ class Document:
     node: Node
     value: Any = None
     problems: list[LoadProblem] = field(default_factory=list)
+    rejected: dict[Path, str] = field(default_factory=dict)  # what stood where validation dropped a value
 
 
 class LoadedFile(NamedTuple):
@@ -92,16 +95,48 @@ def resolve_plain(text: str) -> Any:
     if text in _BOOLS:
         return _BOOLS[text]
     if _INT.fullmatch(text):
-        return int(text)
+        return _integer(text, 10)
     if text.startswith(("0o", "0x")):
         try:
-            return int(text[2:], 8 if text[1] == "o" else 16)
+            return _integer(text[2:], 8 if text[1] == "o" else 16)
+        except TooLarge:
+            raise
         except ValueError:
             return text
     if _FLOAT.fullmatch(text):
         return float(text)
     special = _SPECIAL_FLOATS.get(text.lower())
     return text if special is None else special
+
+
+class TooLarge(ValueError):
+    """An integer too long to be a number here (Python itself refuses more than 4300 digits)."""
+
+
+def _integer(digits: str, base: int) -> int:
+    """``int(digits, base)``, refusing what would be longer than MAX_INT_DIGITS in decimal."""
+    too_large = TooLarge(f"an integer of {len(digits.lstrip('+-'))} digits is too large "
+                         f"(at most {MAX_INT_DIGITS} decimal digits)")
+    if len(digits.lstrip("+-")) > MAX_INT_DIGITS:
+        raise too_large
+    value = int(digits, base)
+    if value.bit_length() > _MAX_INT_BITS:
+        raise too_large
+    return value
+
+
+def shorten(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer past Python's text conversion limit
+        text = f"<integer of {value.bit_length()} bits>"
+    return cut(text, limit)
+
+
+def cut(text: str, limit: int = 60) -> str:
+    """``text`` for a message: a long one keeps its start and end, and says how long it was."""
+    return text if len(text) <= limit else f"{text[:limit - 25]}...{text[-10:]} ({len(text)} characters)"
 
 
 class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
@@ -124,23 +159,41 @@ class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
         """No path-based resolvers here."""
 
 
+_BOMS = ((codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_BE, "utf-16"), (codecs.BOM_UTF16_LE, "utf-16"))  # UTF-32 LE's BOM starts as UTF-16 LE's
+# which of the first four bytes are null when the first character is ASCII
+_NULL_PATTERNS = (((True, True, True, False), "utf-32-be"), ((False, True, True, True), "utf-32-le"),
+                  ((True, False), "utf-16-be"), ((False, True), "utf-16-le"))
+
+
 def codec_of(data: bytes) -> str:
-    """The encoding: a BOM first, then YAML's null-byte rule for UTF-16 without a BOM, else UTF-8."""
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    """The encoding, by the YAML 1.2 spec's detection (5.2): a byte order mark, else the pattern of
+    null bytes an ASCII first character leaves in UTF-32 or UTF-16, else UTF-8."""
+    for bom, codec in _BOMS:
         if data.startswith(bom):
             return codec
-    if len(data) >= 2 and data[0] == 0 and data[1] != 0:
-        return "utf-16-be"
-    if len(data) >= 2 and data[0] != 0 and data[1] == 0:
-        return "utf-16-le"
-    return "utf-8"
+    nulls = tuple(byte == 0 for byte in data[:4])
+    return next((codec for pattern, codec in _NULL_PATTERNS if nulls[:len(pattern)] == pattern), "utf-8")
+
+
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # where libyaml's marks count a new line
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` as the parser numbers them (CRLF, CR or LF; YAML 1.1's NEL, LS, PS)."""
+    lines = LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _line_column(before: str) -> tuple[int, int]:
+    """The 1-based line and column just after ``before``."""
+    breaks = list(LINE_BREAK.finditer(before))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, len(before) - start + 1
 
 
 def _decode_error_span(data: bytes, codec: str, exc: UnicodeDecodeError) -> Span:
-    before = data[: exc.start].decode(codec, "replace")
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1) + 1
+    line, column = _line_column(data[: exc.start].decode(codec, "replace"))
     return Span(line, column, line, column + 1)
 
 
@@ -188,9 +241,7 @@ def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
 
 def _offset_span(text: str, position: int) -> Span:
     """libyaml reports reader errors as an offset into the UTF-8 text."""
-    before = text.encode("utf-8")[:position].decode("utf-8", "replace")
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1) + 1
+    line, column = _line_column(text.encode("utf-8")[:position].decode("utf-8", "replace"))
     return Span(line, column, line, column + 1)
 
 
@@ -226,20 +277,45 @@ def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
                               f"at offset {exc.start})")
         return LoadedFile([], problem, [], MARKER in data.decode(codec, "replace"))
     documents, error = load_text(text)
-    return LoadedFile(documents, error, text.splitlines(), MARKER in text)
+    return LoadedFile(documents, error, split_lines(text), MARKER in text)
 
 
 # ---- building values ---------------------------------------------------------------
 
 
+def _as_float(value: Any) -> Any:
+    if type(value) not in (int, float):
+        return _NOT_A
+    try:
+        return float(value)
+    except OverflowError:  # an integer past 1.8e308 is infinite as a float, as "1e400" is
+        return math.inf if value > 0 else -math.inf
+
+
+_NOT_A = object()  # a tagged scalar whose text cannot be its tag's type
+_TAGGED: dict[str, tuple[str, Any]] = {  # core tag -> (what it needs, its value from the resolved text)
+    _CORE + "null": ("null", lambda v: v if v is None else _NOT_A),
+    _CORE + "bool": ("boolean", lambda v: v if type(v) is bool else _NOT_A),
+    _CORE + "int": ("integer", lambda v: v if type(v) is int else _NOT_A),
+    _CORE + "float": ("number", _as_float),
+}
+
+
 def scalar_value(node: ScalarNode) -> Any:
+    """A scalar under its tag: plain ones resolved, ``!!str`` as written, other core tags by their
+    type whatever the style (``!!int "2192"`` is 2192); any other tag is not allowed."""
     if node.tag == _PLAIN:
         return resolve_plain(node.value)
-    if node.tag == _CORE + "str":
+    if node.tag == _STR_TAG:
         return node.value
-    if node.tag in _SCALAR_TAGS and not node.style:
-        return resolve_plain(node.value)
-    raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+    if node.tag not in _TAGGED:
+        raise LoadError(node_span(node), f"tag {node.tag!r} is not allowed (only YAML 1.2 core tags)")
+    needs, convert = _TAGGED[node.tag]
+    value = convert(resolve_plain(node.value))
+    if value is _NOT_A:
+        raise LoadError(node_span(node), f"!!{node.tag.removeprefix(_CORE)} {shorten(node.value)}: "
+                                         f"the text is not a YAML 1.2 {needs}")
+    return value
 
 
 def _is_merge(key: Node) -> bool:
@@ -270,6 +346,7 @@ def merged_pairs(node: MappingNode, budget: Budget, active: frozenset[int] = fro
                 raise LoadError(node_span(source), "a merge key (<<) must name a mapping")
             if id(source) in active:
                 raise LoadError(node_span(key), "a merge key (<<) refers to a mapping that contains it")
+            budget.spend(key)  # an empty mapping merged 300,000 times costs as much as its keys would
             for pair in mapping_pairs(source, budget, active):
                 budget.spend(pair[1])
                 yield pair
@@ -313,7 +390,10 @@ class _Builder:
     def build(self, node: Node, link: Any, depth: int = 0) -> Any:
         cls = node.__class__
         if cls is ScalarNode:
-            return _plain(node.value) if node.tag == _PLAIN else scalar_value(node)  # type: ignore[arg-type]
+            try:
+                return _plain(node.value) if node.tag == _PLAIN else scalar_value(node)  # type: ignore[arg-type]
+            except TooLarge as exc:
+                raise LoadError(node_span(node), str(exc)) from None
         if depth > MAX_DEPTH:
             raise LoadError(node_span(node), f"nesting deeper than {MAX_DEPTH} levels")
         if id(node) in self.seen:
@@ -378,22 +458,36 @@ def build_value(document: Document) -> LoadProblem | None:
 def child(node: Node, part: Any) -> tuple[Node | None, Node | None]:
     """(key node, value node) one step down, as the value was built; (None, None) if absent.
 
-    The last of repeated explicit keys wins; else the first merged one.
+    The last of repeated explicit keys wins; else the first merged one. A mapping is scanned
+    once, into an index, when it is large or merges: locating many keys stays linear.
     """
     if isinstance(node, MappingNode) and isinstance(part, str):
-        found: tuple[Node | None, Node | None] = (None, None)
-        merges = False
-        for key, value in node.value:  # the hot path of locating: no generators
-            if key.value == part:
-                found = (key, value)
-            elif key.value == _MERGE_KEY:
-                merges = True
-        if found[1] is None and merges:
-            found = next(((k, v) for k, v in merged_pairs(node, Budget()) if k.value == part), found)
-        return found
+        if len(node.value) <= _SCAN_UP_TO:
+            found = next((pair for pair in reversed(node.value) if pair[0].value == part), None)
+            if found is not None or all(k.value != _MERGE_KEY for k, _ in node.value):
+                return found or (None, None)
+        return _index(node).get(part, (None, None))
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
         return None, node.value[part]
     return None, None
+
+
+_SCAN_UP_TO = 16  # smaller mappings (nearly all) are scanned: cheaper than an index
+_INDEXES: weakref.WeakKeyDictionary[Node, dict[str, tuple[Node, Node]]] = weakref.WeakKeyDictionary()
+
+
+def _index(node: MappingNode) -> dict[str, tuple[Node, Node]]:
+    """Key text -> (key, value) of a mapping: merged keys first (the first wins), explicit ones over them."""
+    index = _INDEXES.get(node)
+    if index is None:
+        index = {}
+        for key, value in merged_pairs(node, Budget()):
+            if isinstance(key, ScalarNode):
+                index.setdefault(key.value, (key, value))
+        index.update((key.value, (key, value)) for key, value in node.value
+                     if isinstance(key, ScalarNode) and not _is_merge(key))
+        _INDEXES[node] = index
+    return index
 
 
 def locate(root: Node, path: Path, *, whole: bool = True) -> Span:

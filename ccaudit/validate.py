@@ -1,15 +1,26 @@
 """Schema stage: check a manifest against schemas/manifest.schema.json, locate every error.
 
 An unknown key is reported (CCA002) and dropped; a value of the wrong type is reported and
-then counts as missing; a plain yes/no/on/off where a boolean is expected is CCA004.
+then counts as missing; a plain yes/no/on/off where a boolean is expected is CCA004. What
+was written instead of a dropped value is kept in ``Document.rejected``, so that a control
+reading it fails closed and still says what is there ("is `yes`, not a boolean").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, NamedTuple
 
-from ccaudit.loader import AMBIGUOUS_BOOLEANS, Document, LoadProblem, is_plain_scalar, locate
+from ccaudit.loader import (
+    AMBIGUOUS_BOOLEANS,
+    Document,
+    LoadProblem,
+    cut,
+    is_plain_scalar,
+    locate,
+    shorten,
+)
 from ccaudit.model import Path, PathPart
 
 SUPPORTED_VERSIONS = ("ccaudit/v1",)
@@ -122,6 +133,7 @@ def validate(document: Document) -> Validated:
             problems.extend(_missing(document, error))
         elif error.path not in drop:  # one finding per wrong value, however many rules it breaks
             problems.append(_problem(document, error))
+            document.rejected[error.path] = _rejected(document, error)
             drop.append(error.path)
     for path in sorted(set(drop), key=len, reverse=True):
         _remove(document.value, path)
@@ -161,24 +173,121 @@ def _problem(document: Document, error: SchemaError) -> LoadProblem:
     return LoadProblem("CCA002", locate(document.node, path), f"{dotted(path)}: {_describe(error)}", path)
 
 
+def _rejected(document: Document, error: SchemaError) -> str:
+    """What a control says of the value it cannot use: "`yes`, not a boolean"."""
+    written = f"`{cut(flow(error.instance))}`"
+    if _is_ambiguous_boolean(document, error):
+        return f"{written}, not a boolean"
+    if error.rule in _FORM_RULES:
+        return f"{written}, not {allowed_forms(error.path)}"
+    return f"{written}, which is not valid ({error.text})"
+
+
 def _is_ambiguous_boolean(document: Document, error: SchemaError) -> bool:
     return (error.rule == "type" and error.expected == "boolean"
             and isinstance(error.instance, str) and error.instance.lower() in AMBIGUOUS_BOOLEANS
             and is_plain_scalar(document.node, error.path))
 
 
+_FORM_RULES = frozenset({"type", "enum", "const", "oneOf", "anyOf", "if", "then"})
+
+
 def _describe(error: SchemaError) -> str:
+    instance = shorten(error.instance)
+    if error.rule in _FORM_RULES and _is_union(property_schema(error.path)):
+        return f"{instance} is not allowed (allowed: {allowed_forms(error.path)})"
     if error.rule == "enum":
         allowed = ", ".join(str(v) for v in error.expected)
-        return f"{error.instance!r} is not allowed (allowed: {allowed})"
+        return f"{instance} is not allowed (allowed: {allowed})"
     if error.rule == "type":
         expected = error.expected
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"expected {expected}, found {type_name(error.instance)} {error.instance!r}"
+        return f"expected {expected}, found {type_name(error.instance)} {instance}"
     if error.rule == "pattern":
         expected = error.schema.get("description", error.expected)
-        return f"{error.instance!r} does not have the expected form ({expected})"
-    return f"{error.instance!r} {error.text}"
+        return f"{instance} does not have the expected form ({expected})"
+    return f"{instance} {error.text}"
+
+
+# ---- what the schema allows at a path ------------------------------------------------------
+
+_TYPE_FORMS = {"boolean": "a boolean", "number": "a number", "string": "a string", "array": "a list",
+               "object": "a mapping", "null": "null"}
+
+
+@cache
+def _manifest_schema() -> Mapping[str, Any]:
+    import json
+
+    from ccaudit.resources import schema_file
+
+    return json.loads(schema_file("manifest.schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A schema with its ``$ref`` (into this schema's ``$defs``) followed; its own keys win."""
+    ref = schema.get("$ref")
+    if not isinstance(ref, str) or "#/" not in ref:
+        return schema
+    target: Any = _manifest_schema()
+    for part in ref.split("#/", 1)[1].split("/"):
+        target = target.get(part, {})
+    return {**_resolved(target), **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+def property_schema(path: Path) -> Mapping[str, Any]:
+    """The (sub)schema that describes the value at ``path`` of a manifest ({} if none does)."""
+    schema = _resolved(_manifest_schema())
+    for part in path:
+        if isinstance(part, int):
+            schema = schema.get("items", {})
+        else:
+            extra = schema.get("additionalProperties")
+            schema = schema.get("properties", {}).get(part, extra if isinstance(extra, dict) else {})
+        schema = _resolved(schema)
+    return schema
+
+
+def _is_union(schema: Mapping[str, Any]) -> bool:
+    return isinstance(schema.get("type"), list) or "oneOf" in schema or "anyOf" in schema
+
+
+def allowed_forms(path: Path) -> str:
+    """Every form the schema allows at ``path``: "a whole number of days, or one of: indefinite, forever"."""
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    return _forms(property_schema(path), key)
+
+
+def _forms(schema: Mapping[str, Any], key: str) -> str:
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    if branches:
+        return ", or ".join(_forms(_resolved(b), key) for b in branches)
+    if "enum" in schema:
+        return "one of: " + ", ".join(flow(v) for v in schema["enum"])
+    types = schema.get("type", [])
+    types = types if isinstance(types, list) else [types]
+    return ", or ".join(_type_form(t, schema, key) for t in types) or "a valid value"
+
+
+def _type_form(name: str, schema: Mapping[str, Any], key: str) -> str:
+    if name == "integer":
+        unit = next((f" of {u.lower()}" for u in ("Days", "Hours") if key.endswith(u)), "")
+        return f"a whole number{unit}"
+    then = schema.get("then", {})
+    if schema.get("if", {}).get("type") == name and "enum" in then:  # "if a string, then one of ..."
+        return _forms(then, key)
+    return _TYPE_FORMS.get(name, name)
+
+
+def flow(value: Any) -> str:
+    """A value as YAML flow text: true, 30d, [a, b] (messages ``cut`` it when it comes from a manifest)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    return str(value)
 
 
 def type_name(value: Any) -> str:

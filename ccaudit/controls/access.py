@@ -26,8 +26,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _state(value: Any) -> str:
-    return "missing" if value is None else render(value)
+def _state(ctx: Context, path: Path, value: Any) -> str:
+    return ctx.absent(path) if value is None else render(value)
 
 
 def wildcard_scope(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -56,7 +56,7 @@ def write_without_approval(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
             continue
         key = "approvalCondition" if approval == "conditional" else "approval"
         state = ("approval is conditional with no approvalCondition" if approval == "conditional"
-                 else f"approval is {approval or 'missing'}")
+                 else f"approval is {approval or ctx.absent(('spec', 'tools', i, key))}")
         effect = f"access: {access}" + (f", actions: {', '.join(actions)}" if actions else "")
         critical = Severity.CRITICAL if CRITICAL_ACTIONS & set(actions) else None
         yield Hit(("spec", "tools", i, key),
@@ -115,10 +115,10 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
             continue
         sensitive = True
         if tool.get("requiresVerifiedCustomer") is not True:
-            yield Hit(("spec", "tools", i, "requiresVerifiedCustomer"),
-                      f"tool {_name(tool)} touches {', '.join(sorted(touched))} and requiresVerifiedCustomer is "
-                      f"{_state(tool.get('requiresVerifiedCustomer'))}; verify the customer before the call",
-                      snippet(ctx.spec, ("spec", "tools", i, "requiresVerifiedCustomer"), True))
+            path: Path = ("spec", "tools", i, "requiresVerifiedCustomer")
+            yield Hit(path, f"tool {_name(tool)} touches {', '.join(sorted(touched))} and requiresVerifiedCustomer is "
+                            f"{_state(ctx, path, tool.get('requiresVerifiedCustomer'))}; verify the customer before the call",
+                      snippet(ctx.spec, path, True))
     minimum = std.value("minimumVerification")
     if not (sensitive or VERIFIED_CATEGORIES & set(ctx.pd)) or minimum is None:
         return
@@ -126,7 +126,7 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
     rank = VERIFICATION.index(actual) if actual in VERIFICATION else -1
     if rank < VERIFICATION.index(minimum):
         path = ("spec", "authentication", "customerVerification")
-        yield Hit(path, f"customer verification is {actual or 'missing'}; at least {minimum} is required "
+        yield Hit(path, f"customer verification is {actual or ctx.absent(path)}; at least {minimum} is required "
                         f"(weakest to strongest: {', '.join(VERIFICATION)})",
                   snippet(ctx.spec, path, minimum), "minimumVerification",
                   lambda own: rank < VERIFICATION.index(own))
@@ -141,7 +141,8 @@ def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         if actual is not None and (limit is None or actual <= limit):
             continue
         path = ("spec", "tools", i, "maxRecordsPerCall")
-        state = "has no maxRecordsPerCall" if actual is None else f"may return {actual} records per call"
+        state = (f"may return {actual} records per call" if actual is not None else
+                 f"has maxRecordsPerCall {ctx.absent(path)}" if path in ctx.rejected else "has no maxRecordsPerCall")
         bound = f"at most {limit}" if limit is not None else "a bound"
         yield Hit(path, f"tool {_name(tool)} {state}; {bound} is required",
                   snippet(ctx.spec, path, min(limit or 1, 1)), "maxRecordsPerCall",

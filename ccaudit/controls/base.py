@@ -5,20 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, Protocol, cast
 
+from ccaudit.loader import cut
 from ccaudit.model import Path, Severity
 from ccaudit.regions import RegionTable
 from ccaudit.rulesets import CATEGORIES, ControlStandard
+from ccaudit.validate import flow as render
 
 UNBOUNDED = frozenset({"indefinite", "forever"})
 CHANNELS = ("voice", "chat", "email", "sms")
 
 
 class Context(NamedTuple):
-    """One manifest, as the controls see it (values already validated)."""
+    """One manifest, as the controls see it (values already validated).
+
+    A value that broke the schema is not in ``spec`` (it counts as missing: fail closed), but
+    ``rejected`` keeps what was written there, so that a finding can say it (``absent``).
+    """
 
     spec: Mapping[str, Any]
     pd: tuple[str, ...]
     regions: RegionTable
+    rejected: Mapping[Path, str] = {}
+
+    def absent(self, path: Path) -> str:
+        """How a value missing from ``spec`` reads: "missing", "`yes`, not a boolean", or
+        "missing (logging is `yes`, not a mapping)" when a section above it was dropped."""
+        for end in range(len(path), 1, -1):
+            story = self.rejected.get(path[:end])
+            if story is not None:
+                return story if end == len(path) else f"missing ({name_of(path[:end])} is {story})"
+        return "missing"
+
+    def describe(self, path: Path, value: Any) -> str:
+        """``logging.toolCalls is missing``, ``logging.toolCalls is false`` or ``... is `yes`, not a boolean``."""
+        return f"{name_of(path)} is {self.absent(path) if value is None else render(value)}"
 
     def section(self, key: str) -> Mapping[str, Any]:
         value = self.spec.get(key)
@@ -92,25 +112,14 @@ def is_unbounded(value: Any) -> bool:
 
 
 def days(value: Any) -> float:
-    """A duration as a number; unbounded or missing is infinite."""
-    return float("inf") if is_unbounded(value) or not isinstance(value, (int, float)) else float(value)
+    """A duration as a number; unbounded or missing is infinite. An integer stays one: it compares
+    exactly with any limit, however large (past 1.8e308 it has no float)."""
+    return float("inf") if is_unbounded(value) or not isinstance(value, (int, float)) else value
 
 
-def describe(path: Path, value: Any) -> str:
-    """``logging.toolCalls is missing`` or ``logging.toolCalls is false``."""
-    name = ".".join(str(p) for p in path[1:] if isinstance(p, str))
-    if value is None:
-        return f"{name} is missing"
-    return f"{name} is {render(value)}"
-
-
-def render(value: Any) -> str:
-    """A value as YAML flow text (the values rendered here are simple: words, numbers, lists of words)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(render(v) for v in value) + "]"
-    return str(value)
+def name_of(path: Path) -> str:
+    """``logging.toolCalls`` for ``("spec", "logging", "toolCalls")``."""
+    return ".".join(str(p) for p in path[1:] if isinstance(p, str))
 
 
 def snippet(spec: Mapping[str, Any], path: Path, value: Any) -> str:
@@ -137,7 +146,7 @@ def require_true(ctx: Context, section: str, key: str, why: str) -> Iterator[Hit
     value = ctx.section(section).get(key)
     if value is not True:
         path = ("spec", section, key)
-        yield Hit(path, f"{describe(path, value)}; {why}", snippet(ctx.spec, path, True))
+        yield Hit(path, f"{ctx.describe(path, value)}; {why}", snippet(ctx.spec, path, True))
 
 
 def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: str, unit: str,
@@ -151,7 +160,7 @@ def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: s
         return
     if limit is not None and days(value) <= limit:
         return
-    state = "missing" if value is None else ("unbounded" if is_unbounded(value) else f"{value} {unit}")
+    state = ctx.absent(path) if value is None else ("unbounded" if is_unbounded(value) else f"{cut(render(value))} {unit}")
     required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
     fix = snippet(ctx.spec, path, limit if limit is not None else 30)
     yield Hit(path, f"{what} is {state}; {required}", fix, param, exceeds(value))

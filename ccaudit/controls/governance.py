@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, at_most, describe, require_true, snippet
+from ccaudit.controls.base import Context, Hit, at_most, require_true, snippet
 from ccaudit.rulesets import ControlStandard
 
 HIGH_RISK_CATEGORIES = frozenset({"phi", "special_category", "biometric", "children"})
@@ -16,14 +16,14 @@ def dpia_missing(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     if (risky or significant) and not ctx.section("governance").get("dpia"):
         path = ("spec", "governance", "dpia")
         reason = f"the deployment handles {', '.join(risky)}" if risky else "it makes significant automated decisions"
-        yield Hit(path, f"{describe(path, None)}; {reason}, which needs a data protection impact assessment",
+        yield Hit(path, f"{ctx.describe(path, None)}; {reason}, which needs a data protection impact assessment",
                   snippet(ctx.spec, path, "docs/dpia.pdf"))
 
 
 def no_record_of_processing(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     if not ctx.section("governance").get("recordOfProcessing"):
         path = ("spec", "governance", "recordOfProcessing")
-        yield Hit(path, f"{describe(path, None)}; keep a record of processing activities",
+        yield Hit(path, f"{ctx.describe(path, None)}; keep a record of processing activities",
                   snippet(ctx.spec, path, "docs/ropa.xlsx"))
 
 

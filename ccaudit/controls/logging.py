@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, at_most, contains, days, describe, falls_short, require_true, snippet
+from ccaudit.controls.base import Context, Hit, at_most, contains, days, falls_short, require_true, snippet
 from ccaudit.model import Severity
 from ccaudit.rulesets import SENSITIVE, ControlStandard, strings
 
@@ -25,7 +25,7 @@ def reasoning_not_logged(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     value = ctx.section("logging").get("reasoning")
     if value in (None, "none"):
         path = ("spec", "logging", "reasoning")
-        yield Hit(path, f"{describe(path, value)}; log the agent's plan steps (redacted or full)",
+        yield Hit(path, f"{ctx.describe(path, value)}; log the agent's plan steps (redacted or full)",
                   snippet(ctx.spec, path, "redacted"))
 
 
@@ -40,7 +40,7 @@ def audit_log_retention_too_short(ctx: Context, std: ControlStandard) -> Iterato
         if minimum is None or (actual is not None and days(actual) >= minimum):
             continue
         path = ("spec", "retention", key)
-        state = "missing" if actual is None else f"{actual} days"
+        state = ctx.absent(path) if actual is None else f"{actual} days"
         yield Hit(path, f"retention.{key} is {state}; at least {minimum} days are required",
                   snippet(ctx.spec, path, minimum), param, falls_short(actual))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ccaudit.controls.base import Context, Hit, contains, describe, require_true, snippet
+from ccaudit.controls.base import Context, Hit, contains, require_true, snippet
 from ccaudit.rulesets import ControlStandard, strings
 
 
@@ -27,12 +27,12 @@ def no_confidence_escalation(ctx: Context, std: ControlStandard) -> Iterator[Hit
     guardrails = ctx.section("guardrails")
     if guardrails.get("confidenceThreshold") is None:
         path = ("spec", "guardrails", "confidenceThreshold")
-        yield Hit(path, f"{describe(path, None)}; set the confidence below which the agent does not act alone",
+        yield Hit(path, f"{ctx.describe(path, None)}; set the confidence below which the agent does not act alone",
                   snippet(ctx.spec, path, 0.8))
     action = guardrails.get("lowConfidenceAction")
     if action in (None, "proceed"):
         path = ("spec", "guardrails", "lowConfidenceAction")
-        yield Hit(path, f"{describe(path, action)}; escalate to a human or refuse when confidence is low",
+        yield Hit(path, f"{ctx.describe(path, action)}; escalate to a human or refuse when confidence is low",
                   snippet(ctx.spec, path, "escalate_to_human"))
 
 
@@ -41,7 +41,7 @@ def significant_decision_without_review(ctx: Context, std: ControlStandard) -> I
         if decision.get("significant") is True and decision.get("humanReview") is not True:
             path = ("spec", "automatedDecisions", i, "humanReview")
             yield Hit(path, f"automated decision {decision.get('name')!r} has a significant effect and humanReview is "
-                            f"{'missing' if decision.get('humanReview') is None else 'false'}; a person must be able to "
+                            f"{ctx.absent(path) if decision.get('humanReview') is None else 'false'}; a person must be able to "
                             "review it", snippet(ctx.spec, path, True))
 
 
@@ -53,7 +53,7 @@ def no_conversation_review(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     rate = ctx.section("humanOversight").get("reviewSampleRate")
     if not rate:
         path = ("spec", "humanOversight", "reviewSampleRate")
-        yield Hit(path, f"{describe(path, rate)}; people should review a sample of AI-handled conversations",
+        yield Hit(path, f"{ctx.describe(path, rate)}; people should review a sample of AI-handled conversations",
                   snippet(ctx.spec, path, 0.05))
 
 

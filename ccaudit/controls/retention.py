@@ -41,7 +41,7 @@ def vendor_trains_on_data(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         value = vendor.get("trainingOnCustomerData")
         if value is not False:
             path = ("spec", "vendors", i, "trainingOnCustomerData")
-            state = "missing" if value is None else "true"
+            state = ctx.absent(path) if value is None else "true"
             yield Hit(path, f"vendor {vendor.get('name')!r} receives personal data and trainingOnCustomerData is "
                             f"{state}; the contract must forbid training on customer data",
                       snippet(ctx.spec, path, False))
@@ -52,7 +52,7 @@ def vendor_retention_unbounded(ctx: Context, std: ControlStandard) -> Iterator[H
         value = vendor.get("retentionDays")
         if is_unbounded(value):
             path = ("spec", "vendors", i, "retentionDays")
-            state = "missing" if value is None else "unbounded"
+            state = ctx.absent(path) if value is None else "unbounded"
             yield Hit(path, f"vendor {vendor.get('name')!r} receives personal data and its retentionDays is {state}; "
                             "state how long it keeps prompts, audio and outputs (0 for zero retention)",
                       snippet(ctx.spec, path, 0))

@@ -15,7 +15,7 @@ def _agreement(ctx: Context, i: int, vendor: Mapping[str, Any], key: str, what: 
     value = _agreements(vendor).get(key)
     if value is not True:
         path = ("spec", "vendors", i, "agreements", key)
-        state = "missing" if value is None else "false"
+        state = ctx.absent(path) if value is None else "false"
         yield Hit(path, f"vendor {vendor.get('name')!r}: agreements.{key} is {state}; {what}",
                   snippet(ctx.spec, path, True))
 
