@@ -266,10 +266,10 @@ def upcoming(rulesets: Iterable[Ruleset], pd: tuple[str, ...], when: When) -> tu
 
 def _upcoming(requirement: Requirement, pd: tuple[str, ...]) -> list[Upcoming]:
     assert requirement.effective is not None
-    params = requirement.parameters or {None: None}
+    params: list[tuple[str | None, Any]] = list(requirement.parameters.items()) or [(None, None)]
     return [Upcoming(requirement.ruleset, requirement.control, name, _frozen(resolve_value(value, pd)),
                      requirement.effective, "; ".join(c.ref for c in requirement.refs(name)))
-            for name, value in params.items()]
+            for name, value in params]
 
 
 def _frozen(value: Any) -> Any:
