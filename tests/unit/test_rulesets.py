@@ -257,3 +257,18 @@ def test_ruleset_files_load_with_yaml_12_scalars() -> None:
     documents, error = load_text((data_dir("rulesets") / "regions.yaml").read_text())
     assert error is None and build_value(documents[0]) is None
     assert "NO" in documents[0].value["eea"]
+
+
+def test_user_ruleset_with_a_date_and_a_status(tmp_path: Any) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text("apiVersion: ccaudit/v1\nkind: Ruleset\nid: org\ntitle: Org\nappliesWhen: {always: true}\n"
+                    "requirements:\n  - control: CCA205\n    effective: 2027-03-01\n    parameters: {auditLogsMinDays: 3000}\n"
+                    "    citations: [{ref: policy}]\n  - control: CCA802\n    status: proposed\n"
+                    "    citations: [{ref: draft}]\n")
+    org = load_ruleset(str(path))
+    assert (org.requirements["CCA205"].effective, org.requirements["CCA802"].status) == ("2027-03-01", "proposed")
+    assert standard([org], (), When("2027-02-28")) == {}
+    assert set(standard([org], (), When("2027-03-01", True))) == {"CCA205", "CCA802"}
+    path.write_text(path.read_text().replace("2027-03-01", "2027-3-1"))
+    with pytest.raises(RulesetError, match="effective"):
+        load_ruleset(str(path))
