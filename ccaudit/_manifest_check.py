@@ -132,6 +132,11 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                             data__spec__organization__euEstablishment = data__spec__organization["euEstablishment"]
                             if not isinstance(data__spec__organization__euEstablishment, (bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.organization.euEstablishment must be boolean")
+                        if "aiActHighRisk" in data__spec__organization_keys:
+                            data__spec__organization_keys.remove("aiActHighRisk")
+                            data__spec__organization__aiActHighRisk = data__spec__organization["aiActHighRisk"]
+                            if not isinstance(data__spec__organization__aiActHighRisk, (bool)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.organization.aiActHighRisk must be boolean")
                         if data__spec__organization_keys:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.organization must not contain "+str(data__spec__organization_keys)+" properties")
                 if "dataSubjects" in data__spec_keys:

@@ -92,6 +92,23 @@ def _extra_report_options(func: F) -> F:
     return func
 
 
+def _law_options(func: F) -> F:
+    """``--as-of DATE`` and ``--include-proposed``: which requirements are in force (``when``)."""
+    func = click.option("--include-proposed", is_flag=True,
+                        help="Preview proposed rules too (their findings say \"proposed rule\").")(func)
+    return click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+                        help="Judge by the law in force on DATE (YYYY-MM-DD; default: today, UTC).")(func)
+
+
+def _when(as_of: Any, include_proposed: bool) -> Any:
+    from datetime import datetime, timezone
+
+    from ccaudit.rulesets import When
+
+    day = (as_of or datetime.now(timezone.utc)).date().isoformat()
+    return When(day, include_proposed)
+
+
 def _default_format() -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in REPORTERS else "text"
 
@@ -122,6 +139,7 @@ def _default_format() -> str:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per CPU for many files, 1 for a few).")
 @_extra_report_options
+@_law_options
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="Keep suppressed findings in SARIF, marked with their suppression and reason.")
 @debug_option
@@ -130,7 +148,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
           select: tuple[str, ...], ignore: tuple[str, ...], rulesets: tuple[str, ...], assume_all: bool,
           exclude: tuple[str, ...], color: bool | None, config_path: str | None, baseline: str | None,
           write_baseline: str | None, no_inline_suppressions: bool, jobs: int | None, sarif_include_suppressed: bool,
-          **reports: str | None) -> None:
+          as_of: Any, include_proposed: bool, **reports: str | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder; - for one manifest on
     standard input)."""
     from ccaudit.model import Policy
@@ -145,7 +163,7 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
                     _baseline(baseline) if baseline else {})
     config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
                        assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
-                       jobs=jobs, stdin=_stdin(paths))
+                       jobs=jobs, stdin=_stdin(paths), when=_when(as_of, include_proposed))
     result = run(config)
     if write_baseline:
         _write_baseline(result, write_baseline)
@@ -283,29 +301,33 @@ def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> No
 @click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH", help="Add a ruleset.")
 @click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text")
+@_law_options
 @debug_option
 @guarded
-def standard_command(manifest: str, rulesets: tuple[str, ...], assume_all: bool, fmt: str) -> None:
+def standard_command(manifest: str, rulesets: tuple[str, ...], assume_all: bool, fmt: str, as_of: Any,
+                     include_proposed: bool) -> None:
     """The effective highest standard for one manifest: each parameter and who binds it."""
     from ccaudit.info import standard_report
     from ccaudit.rulesets import load_ruleset
 
     if not os.path.isfile(manifest):
         raise Failure(f"not a file: {manifest}" if os.path.exists(manifest) else f"path does not exist: {manifest}")
-    click.echo(standard_report(manifest, tuple(load_ruleset(r) for r in rulesets), assume_all, fmt), nl=False)
+    extra = tuple(load_ruleset(r) for r in rulesets)
+    click.echo(standard_report(manifest, extra, assume_all, fmt, _when(as_of, include_proposed)), nl=False)
 
 
 @main.command()
 @click.option("--ruleset", "ruleset", default=None, metavar="NAME-OR-PATH", help="Only this ruleset's controls.")
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"], case_sensitive=False),
               default="text")
+@_law_options
 @debug_option
 @guarded
-def rules(ruleset: str | None, fmt: str) -> None:
+def rules(ruleset: str | None, fmt: str, as_of: Any, include_proposed: bool) -> None:
     """Every control, its severity, and the rulesets that require it with citations."""
     from ccaudit.info import rules_report
 
-    click.echo(rules_report(ruleset, fmt), nl=False)
+    click.echo(rules_report(ruleset, fmt, _when(as_of, include_proposed)), nl=False)
 
 
 @main.command()

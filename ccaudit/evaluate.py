@@ -8,9 +8,20 @@ from typing import Any, NamedTuple
 
 from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
 from ccaudit.loader import Document, LoadProblem, locate
-from ccaudit.model import Finding, Path, Requirement, Severity
+from ccaudit.model import Finding, Path, Requirement, Severity, Upcoming
 from ccaudit.regions import region_table
-from ccaudit.rulesets import Control, ControlStandard, Ruleset, applicable, catalog, did_you_mean, personal_data, standard
+from ccaudit.rulesets import (
+    Control,
+    ControlStandard,
+    Ruleset,
+    When,
+    applicable,
+    catalog,
+    did_you_mean,
+    personal_data,
+    standard,
+    upcoming,
+)
 from ccaudit.validate import dotted
 
 
@@ -61,15 +72,27 @@ def problem_finding(problem: LoadProblem, where: Where) -> Finding:
 INPUT_CONTROLS = ("CCA001", "CCA002", "CCA003", "CCA004")
 
 
-def evaluate(where: Where, extra: Iterable[Ruleset], assume_all: bool, selection: Selection,
-             evaluated: list[str]) -> Iterator[Finding]:
-    """Findings of one validated manifest; the ids of the controls that ran are appended to ``evaluated``."""
+class Scope(NamedTuple):
+    """What a run judges manifests against: added rulesets, every built-in or the triggered ones,
+    the controls chosen, and the day (and legal status) the law is taken as of."""
+
+    extra: tuple[Ruleset, ...] = ()
+    assume_all: bool = False
+    selection: Selection = Selection()
+    when: When = When()
+
+
+def evaluate(where: Where, scope: Scope, evaluated: list[str], pending: list[Upcoming]) -> Iterator[Finding]:
+    """Findings of one validated manifest; the ids of the controls that ran are appended to ``evaluated``,
+    the requirements of its rulesets not yet in force to ``pending``."""
     manifest = where.document.value
     spec = manifest["spec"]
     pd = personal_data(spec)
-    rulesets = applicable(manifest, pd, extra, assume_all)
+    rulesets = applicable(manifest, pd, scope.extra, scope.assume_all)
     yield from _unknown_regulations(where, spec)
-    merged = _standard(rulesets, pd)
+    merged = _standard(rulesets, pd, scope.when)
+    pending.extend(_upcoming(rulesets, pd, scope.when))
+    selection = scope.selection
     ctx = Context(spec, pd, region_table(), where.document.rejected)
     for control_id, check in _selected(selection):
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
@@ -100,15 +123,24 @@ def _selected(selection: Selection) -> tuple[tuple[str, Check], ...]:
     return tuple((c, check) for c, check in (*ALWAYS_ON.items(), *CONTROLS.items()) if selection.wants(c))
 
 
-_STANDARDS: dict[tuple[tuple[Ruleset, ...], tuple[str, ...]], dict[str, ControlStandard]] = {}
+_Key = tuple[tuple[Ruleset, ...], tuple[str, ...], When]
+_STANDARDS: dict[_Key, dict[str, ControlStandard]] = {}
+_UPCOMING: dict[_Key, tuple[Upcoming, ...]] = {}
 
 
-def _standard(rulesets: tuple[Ruleset, ...], pd: tuple[str, ...]) -> dict[str, ControlStandard]:
-    """``standard`` once per combination of rulesets (by identity) and personal data."""
-    key = (rulesets, pd)
+def _standard(rulesets: tuple[Ruleset, ...], pd: tuple[str, ...], when: When) -> dict[str, ControlStandard]:
+    """``standard`` once per combination of rulesets (by identity), personal data and date."""
+    key = (rulesets, pd, when)
     if key not in _STANDARDS:
-        _STANDARDS[key] = standard(rulesets, pd)
+        _STANDARDS[key] = standard(rulesets, pd, when)
     return _STANDARDS[key]
+
+
+def _upcoming(rulesets: tuple[Ruleset, ...], pd: tuple[str, ...], when: When) -> tuple[Upcoming, ...]:
+    key = (rulesets, pd, when)
+    if key not in _UPCOMING:
+        _UPCOMING[key] = upcoming(rulesets, pd, when)
+    return _UPCOMING[key]
 
 
 def _always_on(control_id: str) -> ControlStandard:
@@ -132,9 +164,17 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
     control = std.control
     suppressible = control.suppressible and all(r.suppressible for r in std.requirements)
     return Finding(control.id, control.slug, max(severity, hit.severity or severity), where.file, span,
-                   dotted(hit.path), where.manifest, hit.message, requirements, hit.remediation,
+                   dotted(hit.path), where.manifest, hit.message + _proposed(requirements, std), requirements,
+                   hit.remediation,
                    where.fingerprint(control.id, hit.path, hit.subject), where.source(span.line),
                    suppressible=suppressible)
+
+
+def _proposed(requirements: tuple[Requirement, ...], std: ControlStandard) -> str:
+    """`` (proposed rule: hipaa)`` when a binding requirement is only proposed (a preview)."""
+    proposed = {r.ruleset for r in std.requirements if r.proposed}
+    named = sorted(proposed & {r.ruleset for r in requirements if r.binding}) if requirements else []
+    return f" (proposed rule: {', '.join(named)}; not in force)" if named else ""
 
 
 _REQUIREMENTS: dict[tuple[Requirement, ...], tuple[Requirement, ...]] = {}

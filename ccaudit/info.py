@@ -8,11 +8,14 @@ from typing import Any
 
 from ccaudit.errors import Stop
 from ccaudit.model import Citation
+from ccaudit.reporters.json import upcoming_row
 from ccaudit.rulesets import (
     BUILTIN,
     Control,
     ControlStandard,
+    Requirement,
     Ruleset,
+    When,
     applicable,
     builtin,
     catalog,
@@ -20,6 +23,7 @@ from ccaudit.rulesets import (
     load_ruleset,
     personal_data,
     standard,
+    upcoming,
 )
 
 
@@ -51,7 +55,7 @@ def standard_rows(merged: dict[str, ControlStandard]) -> list[dict[str, Any]]:
     return rows
 
 
-def standard_report(path: str, extra: tuple[Ruleset, ...], assume_all: bool, fmt: str) -> str:
+def standard_report(path: str, extra: tuple[Ruleset, ...], assume_all: bool, fmt: str, when: When = When()) -> str:
     from ccaudit.pipeline import manifest_values
 
     manifests = manifest_values(path)
@@ -61,20 +65,23 @@ def standard_report(path: str, extra: tuple[Ruleset, ...], assume_all: bool, fmt
     for manifest in manifests:
         pd = personal_data(manifest["spec"])
         rulesets = applicable(manifest, pd, extra, assume_all)
-        merged = standard(rulesets, pd)
-        reports.append({"manifest": (manifest.get("metadata") or {}).get("name"), "personalData": list(pd),
+        merged = standard(rulesets, pd, when)
+        reports.append({"manifest": (manifest.get("metadata") or {}).get("name"), "asOf": when.as_of,
+                        "includeProposed": when.include_proposed, "personalData": list(pd),
                         "rulesets": [r.id for r in rulesets], "controls": sorted(merged),
-                        "parameters": standard_rows(merged)})
+                        "parameters": standard_rows(merged), "upcoming": [upcoming_row(u) for u in upcoming(rulesets, pd, when)]})
     if fmt == "json":
         return json.dumps(reports, indent=2) + "\n"
     return "\n".join(_standard_text(r) for r in reports)
 
 
 def _standard_text(report: dict[str, Any]) -> str:
+    preview = " (proposed rules included)" if report["includeProposed"] else ""
     lines = [f"Manifest: {report['manifest']}",
              f"Rulesets applied: {', '.join(report['rulesets'])}",
              f"Personal data: {', '.join(report['personalData']) or 'none'}",
-             f"Controls required: {len(report['controls'])}", ""]
+             f"Controls required: {len(report['controls'])}",
+             f"As of: {report['asOf'] or 'every dated requirement'}{preview}", ""]
     table = [("parameter", "effective", "binding (citation)", "other rulesets")]
     for row in report["parameters"]:
         binding = "; ".join(f"{b['ruleset']}: {b['citation']}" for b in row["binding"])
@@ -83,24 +90,53 @@ def _standard_text(report: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for row in table:
         lines.append("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _upcoming_text(report["upcoming"])) + "\n"
+
+
+def _upcoming_text(rows: list[dict[str, Any]]) -> list[str]:
+    """``Upcoming``: each requirement not yet effective, by date (nothing when there is none)."""
+    if not rows:
+        return []
+    out = ["", "Upcoming (not yet in force; they apply from the date shown)"]
+    for row in rows:
+        what = f"{row['parameter']} {_show(row['value'])}" if row["parameter"] else "required"
+        out.append(f"  {row['effective']}  {row['ruleset']}  {row['control']} {what}  ({row['citation']})")
+    return out
 
 
 # ---- rules ---------------------------------------------------------------------------
 
 
-def _requirers(control: Control, rulesets: tuple[Ruleset, ...]) -> list[dict[str, Any]]:
-    return [{"ruleset": r.id, "severity": str(r.requirements[control.id].severity),
-             "parameters": dict(r.requirements[control.id].parameters),
-             "citation": _cite(r.requirements[control.id].citations)}
-            for r in rulesets if control.id in r.requirements]
+def _requirers(control: Control, rulesets: tuple[Ruleset, ...], when: When) -> list[dict[str, Any]]:
+    return [_requirer(r.requirements[control.id], when) for r in rulesets if control.id in r.requirements]
 
 
-def rules_report(ruleset: str | None, fmt: str) -> str:
+def _requirer(requirement: Requirement, when: When) -> dict[str, Any]:
+    out = {"ruleset": requirement.ruleset, "severity": str(requirement.severity),
+           "parameters": dict(requirement.parameters), "citation": _cite(requirement.citations)}
+    state = _state(requirement, when)
+    return {**out, "effective": requirement.effective, "status": state} if state != "in force" else out
+
+
+def _state(requirement: Requirement, when: When) -> str:
+    """``in force``, ``upcoming`` (from a later date) or ``proposed`` (merged only in a preview)."""
+    if when.pending(requirement):
+        return "upcoming"
+    return "proposed" if requirement.proposed else "in force"
+
+
+def _when_note(requirer: dict[str, Any]) -> str:
+    status = requirer.get("status")
+    if status == "upcoming":
+        return f" [from {requirer['effective']}]"
+    return f" [{status}]" if status else ""
+
+
+def rules_report(ruleset: str | None, fmt: str, when: When = When()) -> str:
     rulesets = (load_ruleset(ruleset),) if ruleset else tuple(builtin(n) for n in BUILTIN)
     rows: list[dict[str, Any]] = []
     for control in catalog().values():
-        requirers = _requirers(control, rulesets)
+        requirers = _requirers(control, rulesets, when)
         if ruleset and not requirers:
             continue
         rows.append({"id": control.id, "slug": control.slug, "severity": str(control.severity),
@@ -110,13 +146,14 @@ def rules_report(ruleset: str | None, fmt: str) -> str:
     if fmt == "markdown":
         out = ["| id | slug | severity | required by |", "|---|---|---|---|"]
         out += [f"| {r['id']} | {r['slug']} | {r['severity']} | "
-                + ("<br>".join(f"{q['ruleset']}: {q['citation']}" for q in r["requiredBy"]) or "always on") + " |"
+                + ("<br>".join(f"{q['ruleset']}: {q['citation']}{_when_note(q)}" for q in r["requiredBy"])
+                   or "always on") + " |"
                 for r in rows]
         return "\n".join(out) + "\n"
     lines: list[str] = []
     for r in rows:
         lines.append(f"{r['id']}  {r['slug']}  [{r['severity']}]  {r['title']}")
-        lines += [f"    {q['ruleset']}: {q['citation']}" for q in r["requiredBy"]] or ["    always on"]
+        lines += [f"    {q['ruleset']}: {q['citation']}{_when_note(q)}" for q in r["requiredBy"]] or ["    always on"]
     return "\n".join(lines) + "\n"
 
 
@@ -138,7 +175,9 @@ def explain_report(key: str) -> str | None:
         out.append("    always on (an input check)")
     for ruleset, requirement in requirers:
         params = ", ".join(f"{k} {_show(v)}" for k, v in requirement.parameters.items())
-        out.append(f"    {ruleset.id}" + (f" ({params})" if params else "") + f" [{requirement.severity}]")
+        dated = f" [from {requirement.effective}]" if requirement.effective else ""
+        dated += " [proposed rule: counts only with --include-proposed]" if requirement.proposed else ""
+        out.append(f"    {ruleset.id}" + (f" ({params})" if params else "") + f" [{requirement.severity}]{dated}")
         for citation in requirement.citations:
             out.append(f"      {citation.ref}" + ("" if citation.verified else " [unverified: secondary sources only]"))
             if citation.quote:

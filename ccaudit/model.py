@@ -62,6 +62,17 @@ class Requirement(NamedTuple):
         return "; ".join(c.ref for c in self.citations)
 
 
+class Upcoming(NamedTuple):
+    """A requirement not yet effective: what it will require, from when, on whose authority."""
+
+    ruleset: str
+    control: str
+    parameter: str | None
+    value: Any
+    effective: str  # YYYY-MM-DD
+    citation: str
+
+
 class Suppression(NamedTuple):
     kind: str
     reason: str
@@ -98,6 +109,7 @@ class ManifestResult(NamedTuple):
 
     name: str | None
     controls: tuple[str, ...]
+    upcoming: tuple[Upcoming, ...] = ()  # requirements of its rulesets not yet effective
 
 
 class FileResult(NamedTuple):
@@ -116,6 +128,13 @@ class FileResult(NamedTuple):
 class RunResult(NamedTuple):
     files: tuple[FileResult, ...]
     baseline_fixed: tuple[str, ...] = ()  # baseline entries that no longer occur
+    as_of: str | None = None  # YYYY-MM-DD the run judged the law as of
+
+    @property
+    def upcoming(self) -> tuple[Upcoming, ...]:
+        """Every manifest's upcoming requirements, once each, by date."""
+        found = {u for r in self.files for m in r.manifest_results for u in m.upcoming}
+        return tuple(sorted(found, key=lambda u: (u.effective, u.ruleset, u.control, u.parameter or "")))
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
-from ccaudit.evaluate import INPUT_CONTROLS, Selection, Where, evaluate, number_occurrences, problem_finding
+from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (
     MANIFEST_KIND,
     MAX_BYTES,
@@ -30,8 +30,8 @@ from ccaudit.loader import (
     locate,
     read_file,
 )
-from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult
-from ccaudit.rulesets import Ruleset
+from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, Upcoming
+from ccaudit.rulesets import Ruleset, When
 from ccaudit.validate import validate
 
 
@@ -45,6 +45,11 @@ class RunConfig(NamedTuple):
     policy: Policy = Policy()
     jobs: int | None = None  # worker processes; None: one per CPU for many files, else 1
     stdin: bytes = b""  # what `-` stands for: standard input, read by the caller
+    when: When = When()  # the day the law is taken as of (--as-of), and --include-proposed
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.rulesets, self.assume_all, self.selection, self.when)
 
 
 PARALLEL_FROM = 64  # fewer files than this are checked in one process (start-up costs more)
@@ -64,7 +69,7 @@ def run(config: RunConfig) -> RunResult:
     files.sort(key=lambda r: r.file)  # every report lists files in one order
     seen = {f.fingerprint for r in files for f in r.findings}
     fixed = tuple(sorted(d for fp, d in config.policy.baseline.items() if fp not in seen))
-    return RunResult(tuple(files), fixed)
+    return RunResult(tuple(files), fixed, config.when.as_of)
 
 
 def _workers(jobs: int | None, files: int) -> int:
@@ -148,11 +153,12 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
             continue
         where = Where(shown, repo_path, loaded.lines, document, _name(document.node))
         evaluated = [c for c in INPUT_CONTROLS if config.selection.wants(c)]
+        pending: list[Upcoming] = []
         if isinstance(kind, LoadProblem):
             findings.append(problem_finding(kind, where))
         else:
-            findings.extend(_check_manifest(where, config, evaluated))
-        manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated))))
+            findings.extend(_check_manifest(where, config, evaluated, pending))
+        manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated)), tuple(pending)))
     if loaded.error is not None and loaded.has_marker:
         findings.append(_file_problem(loaded.error, shown, loaded.lines))
     findings = number_occurrences(sorted(findings, key=lambda f: f.sort_key))
@@ -165,7 +171,8 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
     return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
 
 
-def _check_manifest(where: Where, config: RunConfig, evaluated: list[str]) -> Iterator[Finding]:
+def _check_manifest(where: Where, config: RunConfig, evaluated: list[str],
+                    pending: list[Upcoming]) -> Iterator[Finding]:
     document = where.document
     problem = build_value(document)
     if problem is not None:
@@ -176,7 +183,7 @@ def _check_manifest(where: Where, config: RunConfig, evaluated: list[str]) -> It
         if config.selection.wants(item.control):
             yield problem_finding(item, where)
     if not validated.stop:
-        yield from evaluate(where, config.rulesets, config.assume_all, config.selection, evaluated)
+        yield from evaluate(where, config.scope, evaluated, pending)
 
 
 def _scalar(node: Node | None) -> str | None:

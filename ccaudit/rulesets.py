@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from ccaudit.datafiles import builtin_data, read_yaml
 from ccaudit.errors import RulesetError
-from ccaudit.model import Citation, Severity
+from ccaudit.model import Citation, Severity, Upcoming
 from ccaudit.regions import region_table
 from ccaudit.resources import schema_file
 
@@ -55,6 +55,12 @@ class Requirement(NamedTuple):
     parameters: Mapping[str, Any]
     citations: tuple[Citation, ...]
     note: str = ""
+    effective: str | None = None  # YYYY-MM-DD: applies from that day (None: in force)
+    status: str = "final"  # final | proposed (merged only when a preview asks for it)
+
+    @property
+    def proposed(self) -> bool:
+        return self.status == "proposed"
 
     def refs(self, parameter: str | None = None) -> tuple[Citation, ...]:
         """The citations a finding carries: without quotes, only those backing ``parameter``."""
@@ -171,8 +177,13 @@ def _ruleset(data: Mapping[str, Any], origin: str) -> Ruleset:
             bool(item.get("suppressible", control.suppressible)), dict(item.get("parameters", {})),
             tuple(Citation(c["ref"], c.get("verified", True), c.get("quote"), c.get("parameter"))
                   for c in item["citations"]),
-            item.get("note", ""))
+            item.get("note", ""), _date(item.get("effective")), item.get("status", "final"))
     return Ruleset(data["id"], data["title"], data["appliesWhen"], requirements, data.get("source", ""))
+
+
+def _date(value: Any) -> str | None:
+    """``effective`` as YYYY-MM-DD (YAML 1.1 may have read it as a date)."""
+    return None if value is None else str(value)
 
 
 # ---- applicability -------------------------------------------------------------------
@@ -230,6 +241,50 @@ def _lookup(value: Any, dotted: str) -> Any:
 # ---- the highest standard ------------------------------------------------------------
 
 
+class When(NamedTuple):
+    """Which requirements are in force: those effective on ``as_of`` (YYYY-MM-DD; None: every
+    dated one), and proposed ones only when ``include_proposed`` asks for a preview."""
+
+    as_of: str | None = None
+    include_proposed: bool = False
+
+    def admits(self, requirement: Requirement) -> bool:
+        if requirement.proposed and not self.include_proposed:
+            return False
+        return not self.pending(requirement)
+
+    def pending(self, requirement: Requirement) -> bool:
+        """Not yet effective on ``as_of``: it contributes nothing and is listed as upcoming."""
+        return self.as_of is not None and requirement.effective is not None and requirement.effective > self.as_of
+
+
+def in_force(ruleset: Ruleset, control_id: str, when: When) -> Requirement | None:
+    requirement = ruleset.requirements.get(control_id)
+    return requirement if requirement is not None and when.admits(requirement) else None
+
+
+def upcoming(rulesets: Iterable[Ruleset], pd: tuple[str, ...], when: When) -> tuple[Upcoming, ...]:
+    """Requirements of ``rulesets`` not yet effective on ``when.as_of``, one per parameter, by date."""
+    out = []
+    for ruleset in rulesets:
+        for requirement in ruleset.requirements.values():
+            if when.pending(requirement) and (when.include_proposed or not requirement.proposed):
+                out.extend(_upcoming(requirement, pd))
+    return tuple(sorted(out, key=lambda u: (u.effective, u.ruleset, u.control, u.parameter or "")))
+
+
+def _upcoming(requirement: Requirement, pd: tuple[str, ...]) -> list[Upcoming]:
+    assert requirement.effective is not None
+    params: list[tuple[str | None, Any]] = list(requirement.parameters.items()) or [(None, None)]
+    return [Upcoming(requirement.ruleset, requirement.control, name, _frozen(resolve_value(value, pd)),
+                     requirement.effective, "; ".join(c.ref for c in requirement.refs(name)))
+            for name, value in params]
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
 class Effective(NamedTuple):
     """A merged parameter: the effective value and each ruleset's own value."""
 
@@ -279,12 +334,17 @@ def merge(kind: str, values: list[Any]) -> Any:
     raise RulesetError(f"unknown merge kind {kind!r}")
 
 
-def standard(rulesets: Iterable[Ruleset], pd: tuple[str, ...]) -> dict[str, ControlStandard]:
-    """Every control required by at least one of ``rulesets``, with merged parameters."""
+def standard(rulesets: Iterable[Ruleset], pd: tuple[str, ...], when: When = When()) -> dict[str, ControlStandard]:
+    """Every control required by at least one of ``rulesets`` in force ``when``, with merged parameters.
+
+    A requirement that is not yet effective, or only proposed, contributes nothing; one that is
+    in force merges like any other, so it can only tighten.
+    """
     result: dict[str, ControlStandard] = {}
     rulesets = tuple(rulesets)
     for control in catalog().values():
-        requirements = tuple(r.requirements[control.id] for r in rulesets if control.id in r.requirements)
+        found = (in_force(r, control.id, when) for r in rulesets)
+        requirements = tuple(r for r in found if r is not None)
         if requirements:
             result[control.id] = ControlStandard(control, requirements, _merge_parameters(control, requirements, pd))
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
 def check_json(*args: str) -> tuple[int, dict[str, Any]]:
     result = run_cli("check", "-f", "json", *args)
     return result.exit_code, json.loads(result.stdout)
+
+
+@cache
+def example_findings(name: str = "claims-chat-agent.yaml") -> int:
+    """How many findings ``check`` reports today for a bundled example (tests compare other views with it)."""
+    return int(check_json(str(EXAMPLES / name))[1]["summary"]["findings"])
 
 
 def ids_lines(report: dict[str, Any]) -> set[tuple[str, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccaudit.controls import access, governance, inputs, logging, oversight, retention, rights, vendors
+from ccaudit.controls import access, governance, inputs, logging, oversight, payments, retention, rights, vendors
 from ccaudit.controls.base import Check, Context, Hit
 
 # Controls that read values and are always on, whatever rulesets apply.
@@ -52,6 +52,10 @@ CONTROLS: dict[str, Check] = {
     "CCA702": governance.no_record_of_processing,
     "CCA703": governance.no_red_teaming,
     "CCA704": governance.no_drift_detection,
+    "CCA801": payments.card_data_in_recordings,
+    "CCA802": access.admin_without_mfa,
+    "CCA803": vendors.card_vendor_without_attestation,
+    "CCA901": oversight.no_ai_disclosure,
 }
 
 __all__ = ["ALWAYS_ON", "CONTROLS", "Check", "Context", "Hit"]

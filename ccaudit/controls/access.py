@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ccaudit.controls.base import Context, Hit, exceeds, render, snippet
+from ccaudit.controls.base import Context, Hit, exceeds, render, require_true, snippet
 from ccaudit.model import Path, Severity
 from ccaudit.rulesets import VERIFICATION, ControlStandard, strings
 
@@ -147,3 +147,8 @@ def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         yield Hit(path, f"tool {_name(tool)} {state}; {bound} is required",
                   snippet(ctx.spec, path, min(limit or 1, 1)), "maxRecordsPerCall",
                   exceeds(actual))
+
+
+def admin_without_mfa(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
+    yield from require_true(ctx, "adminAccess", "mfa",
+                            "people with administrative access need multi-factor authentication")

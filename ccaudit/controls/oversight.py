@@ -57,3 +57,6 @@ def no_conversation_review(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
                   snippet(ctx.spec, path, 0.05))
 
 
+def no_ai_disclosure(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
+    yield from require_true(ctx, "guardrails", "aiDisclosure",
+                            "tell the customer at the first turn that they are talking to an AI")

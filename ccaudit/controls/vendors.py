@@ -102,3 +102,14 @@ def region_outside_residency(ctx: Context, std: ControlStandard) -> Iterator[Hit
                 yield Hit(("spec", "vendors", i, "regions", j),
                           f"vendor {vendor.get('name')!r} processes data in {region}, outside residency.allowedRegions "
                           f"({', '.join(str(a) for a in allowed)})", f"regions: [{allowed[0] if allowed else '...'}]")
+
+
+def card_vendor_without_attestation(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
+    for i, vendor in ctx.items("vendors"):
+        certifications = strings(vendor.get("certifications"))
+        if "payment_card" in ctx.vendor_receives(vendor) and "pci_dss" not in certifications:
+            path = ("spec", "vendors", i, "certifications")
+            state = "missing" if vendor.get("certifications") is None else f"[{', '.join(certifications)}]"
+            yield Hit(path, f"vendor {vendor.get('name')!r} receives payment_card but its certifications are "
+                      f"{state}; a current PCI DSS attestation of compliance (pci_dss) is required",
+                      snippet(ctx.spec, path, [*certifications, "pci_dss"]))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ccaudit import __version__
-from ccaudit.model import SEVERITIES, Finding, Requirement, RunResult
+from ccaudit.model import SEVERITIES, Finding, Requirement, RunResult, Upcoming
 
 REPORT_VERSION = 1
 
@@ -24,6 +24,7 @@ def lines(result: RunResult) -> Iterator[str]:
     yield " " + _pair("files", [{"file": r.file, "manifests": r.manifests} for r in result.files]) + ",\n"
     if result.baseline_fixed:
         yield " " + _pair("baselineFixed", list(result.baseline_fixed)) + ",\n"
+    yield " " + _pair("upcoming", [upcoming_row(u) for u in result.upcoming]) + ",\n"
     yield " " + _pair("summary", summary(result)) + "}\n"
 
 
@@ -63,3 +64,10 @@ def requirement(r: Requirement) -> dict[str, Any]:
     out = {"ruleset": r.ruleset, "citation": r.citation, "value": r.value, "binding": r.binding}
     unverified = [c.ref for c in r.citations if not c.verified]
     return {**out, "unverified": unverified} if unverified else out
+
+
+def upcoming_row(u: Upcoming) -> dict[str, Any]:
+    """A requirement not yet in force (the report's and `standard`'s ``upcoming``)."""
+    value = list(u.value) if isinstance(u.value, tuple) else u.value
+    return {"ruleset": u.ruleset, "control": u.control, "parameter": u.parameter, "value": value,
+            "effective": u.effective, "citation": u.citation}

@@ -28,6 +28,7 @@ def render(result: RunResult, color: bool = False) -> str:
         out.extend(line for f in group for line in _finding(f, style))
         out.append("")
     out.append(summary(result))
+    out.extend(upcoming_line(result))
     return "\n".join(out) + "\n"
 
 
@@ -92,3 +93,21 @@ def summary(result: RunResult) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+SOON_DAYS = 90
+
+
+def upcoming_line(result: RunResult) -> list[str]:
+    """``2 obligations take effect within 90 days: ...`` when any does (else nothing)."""
+    from datetime import date, timedelta
+
+    if result.as_of is None:
+        return []
+    horizon = (date.fromisoformat(result.as_of) + timedelta(days=SOON_DAYS)).isoformat()
+    soon = sorted({(u.effective, u.ruleset, u.control) for u in result.upcoming if u.effective <= horizon})
+    if not soon:
+        return []
+    listed = ", ".join(f"{ruleset} {control} on {day}" for day, ruleset, control in soon)
+    return [f"{_plural(len(soon), 'obligation')} take{'s' if len(soon) == 1 else ''} effect within "
+            f"{SOON_DAYS} days: {listed}"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.test_integrations import Runner, action, readme_block
+from tests.conftest import example_findings
 
 
 @pytest.mark.parametrize(("inputs", "error"), [
@@ -49,7 +50,7 @@ def test_fail_on_none_reports_but_passes(tmp_path: Path) -> None:
     runner = Runner(tmp_path)
     _, check = runner.run({"paths": "claims-chat-agent.yaml", "fail-on": "none"})
     assert check.returncode == 0, check.stdout + check.stderr
-    assert runner.outputs() == {"findings": "50", "sarif-file": "ccaudit.sarif"}
+    assert runner.outputs() == {"findings": str(example_findings()), "sarif-file": "ccaudit.sarif"}
     assert "::error file=claims-chat-agent.yaml," in check.stdout
 
 
@@ -76,7 +77,7 @@ def test_a_sarif_file_in_a_new_folder(tmp_path: Path) -> None:
     runner = Runner(tmp_path)
     _, check = runner.run({"paths": "claims-chat-agent.yaml", "sarif-file": "reports/ci/ccaudit.sarif"})
     assert check.returncode == 1, check.stderr
-    assert runner.outputs() == {"findings": "50", "sarif-file": "reports/ci/ccaudit.sarif"}
+    assert runner.outputs() == {"findings": str(example_findings()), "sarif-file": "reports/ci/ccaudit.sarif"}
     assert (runner.workspace / "reports" / "ci" / "ccaudit.sarif").stat().st_size > 0
 
 

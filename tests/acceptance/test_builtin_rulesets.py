@@ -74,7 +74,7 @@ def test_a_new_ruleset_file_is_applied_named_and_listed_before_and_after_generat
     assert control == "CCA107" and core(rulesets) == ["ai-security"] and rulesets[-1] == "zz-policy"
     assert before["flag"] == [("CCA107", {"ruleset": "zz-policy", "citation": "ZZ-1", "value": 5, "binding": True})]
     assert core(before["rules"]) == ["ai-security"] and before["rules"][-1] == "zz-policy"
-    assert applied(before["trigger"]) == ["hipaa", "ai-security"]
+    assert applied(before["trigger"]) == ["hipaa", "ai-security", "pci-dss"]
     assert before["trigger"].endswith(", zz-policy")
     generated = _run(top, "ccaudit.generate")
     assert "wrote ccaudit/_bundled/zz-policy.json" in generated.stdout, generated.stderr

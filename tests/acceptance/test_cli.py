@@ -24,7 +24,7 @@ def test_compliant_example_passes_every_ruleset() -> None:
 
 
 def test_noncompliant_example_reports_and_exits_1() -> None:
-    result = run_cli("check", str(EXAMPLES))
+    result = run_cli("check", "--as-of", "2026-03-01", str(EXAMPLES))  # no obligation due within 90 days
     assert result.exit_code == 1
     assert "examples/claims-chat-agent.yaml:" in result.stdout or "claims-chat-agent.yaml:" in result.stdout
     assert "CCA401 [critical]" in result.stdout
@@ -32,7 +32,7 @@ def test_noncompliant_example_reports_and_exits_1() -> None:
 
 
 def test_text_report_shows_code_frame_and_binding_citation() -> None:
-    result = run_cli("check", "--select", "CCA205", BAD)
+    result = run_cli("check", "--as-of", "2026-03-01", "--select", "CCA205", BAD)
     lines = result.stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if ": CCA205 [high]" in line)
     assert lines[head].endswith("retention.auditLogsDays is 365 days; at least 2192 days are required")
@@ -117,7 +117,7 @@ def test_spec_regulations_adds_a_ruleset(write: Any) -> None:
     path = write("m.yaml", text.replace("  regulations: []", "  regulations: [gdpr, sox]"))
     _, report = check_json("--select", "CCA702", "--select", "CCA002", path)
     assert {(f["id"], f["path"]) for f in report["findings"]} == {("CCA002", "spec.regulations[1]")}
-    assert applied(run_cli("standard", path).stdout.splitlines()[1]) == ["gdpr", "hipaa", "ai-security"]
+    assert applied(run_cli("standard", path).stdout.splitlines()[1]) == ["gdpr", "hipaa", "ai-security", "pci-dss"]
 
 
 def test_output_file_and_colour(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_standard_prints_the_effective_table() -> None:
     result = run_cli("standard", GOOD)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert applied(lines[1]) == ["gdpr", "ccpa", "hipaa", "ai-security"]
+    assert applied(lines[1]) == ["gdpr", "ccpa", "ca-breach", "hipaa", "ai-security", "pci-dss", "eu-ai-act"]
     row = next(line for line in lines if line.startswith("CCA205 auditLogsMinDays"))
     assert "2192" in row and "hipaa: 45 CFR 164.316(b)(2)(i)" in row
     row = next(line for line in lines if line.startswith("CCA602 responseMaxDays"))

@@ -129,7 +129,7 @@ def test_ccaudit_yaml_wins_over_pyproject(project: Path) -> None:
     ("waivers: [{control: CCA999, reason: x}]\n", "waivers: unknown control 'CCA999'"),
     ("waivers: [{control: CCA401, reason: x, until: soon}]\n", "waivers.0.until: 'soon' does not match"),
     ("rulesets: [./missing.yaml]\n", "rulesets: './missing.yaml' is neither a built-in ruleset"),
-    ("select: [CCA9]\n", "select: unknown control 'CCA9'"),
+    ("select: [CCA99]\n", "select: unknown control 'CCA99'"),
     ("ignoreControls: [phi-without-baa]\n", "ignoreControls: CCA401 (phi-without-baa) cannot be switched off"),
     ("waivers: [{control: CCA401, reason: x, until: '2027-02-30'}]\n", "waivers: until '2027-02-30' is not a date"),
     ("baseline: missing.json\n", "not a ccaudit baseline"),

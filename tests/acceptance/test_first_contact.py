@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ccaudit.cli import main
-from tests.conftest import EXAMPLES, ROOT, check_json, run_cli
+from tests.conftest import EXAMPLES, ROOT, check_json, example_findings, run_cli
 
 BAD = (EXAMPLES / "claims-chat-agent.yaml").read_text(encoding="utf-8")
 GOOD = (EXAMPLES / "billing-voice-agent.yaml").read_text(encoding="utf-8")
@@ -48,7 +48,7 @@ def test_a_run_without_manifests_says_so(project: Path) -> None:
 def test_a_run_with_a_manifest_keeps_its_usual_summary(project: Path) -> None:
     clean = project / "agents" / "billing.yaml"
     clean.write_text(GOOD, encoding="utf-8")
-    assert run_cli("check", "deploy", str(clean)).stdout.endswith("0 findings in 0 of 1 manifest (3 files)\n")
+    assert run_cli("check", "--as-of", "2026-03-01", "deploy", str(clean)).stdout.endswith("0 findings in 0 of 1 manifest (3 files)\n")
 
 
 def test_fail_if_no_manifests_turns_it_into_exit_2(project: Path) -> None:
@@ -72,7 +72,7 @@ def test_github_annotations_and_job_summary_say_nothing_was_checked(project: Pat
 
 def test_fail_on_none_reports_everything_and_exits_0(project: Path) -> None:
     code, report = check_json("--fail-on", "none", "agents")
-    assert code == 0 and report["summary"]["findings"] == 50
+    assert code == 0 and report["summary"]["findings"] == example_findings()
     text = run_cli("check", "--fail-on", "none", "agents")
     assert text.exit_code == 0 and "agents/claims.yaml:" in text.stdout
 
@@ -114,13 +114,13 @@ def test_a_report_path_that_cannot_be_made_is_exit_2(project: Path) -> None:
 def test_an_empty_or_comments_only_configuration_means_the_defaults(project: Path, content: str) -> None:
     (project / ".ccaudit.yaml").write_text(content, encoding="utf-8")
     code, report = check_json("agents")
-    assert code == 1 and report["summary"]["findings"] == 50
+    assert code == 1 and report["summary"]["findings"] == example_findings()
 
 
 def test_an_empty_pyproject_section_means_the_defaults(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.ccaudit]\n", encoding="utf-8")
     code, report = check_json("agents")
-    assert code == 1 and report["summary"]["findings"] == 50
+    assert code == 1 and report["summary"]["findings"] == example_findings()
 
 
 def test_a_configuration_with_two_documents_is_still_an_error(project: Path) -> None:
@@ -185,14 +185,14 @@ def test_no_suggestion_for_a_name_near_nothing(project: Path) -> None:
 def test_write_baseline_prints_one_line(project: Path) -> None:
     result = run_cli("check", "--write-baseline", "baseline.json", "agents")
     entries = json.loads((project / "baseline.json").read_text(encoding="utf-8"))["findings"]
-    assert result.exit_code == 0 and len(entries) == 50
-    assert result.stdout == "ccaudit: wrote 50 entries to baseline.json\n" and result.stderr == ""
+    assert result.exit_code == 0 and len(entries) == example_findings()
+    assert result.stdout == f"ccaudit: wrote {example_findings()} entries to baseline.json\n" and result.stderr == ""
 
 
 def test_write_baseline_with_output_still_writes_the_report(project: Path) -> None:
     result = run_cli("check", "-f", "json", "-o", "report.json", "--write-baseline", "b.json", "agents")
-    assert result.stdout == "ccaudit: wrote 50 entries to b.json\n"
-    assert json.loads((project / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == 50
+    assert result.stdout == f"ccaudit: wrote {example_findings()} entries to b.json\n"
+    assert json.loads((project / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == example_findings()
 
 
 def test_stale_baseline_entries_are_counted_in_good_english(project: Path) -> None:
@@ -224,7 +224,7 @@ def test_check_dash_reads_one_manifest_from_standard_input(project: Path) -> Non
 def test_standard_input_honours_suppressions(project: Path) -> None:
     directive = '# ccaudit: ignore-file[CCA702] reason="record of processing kept in the GRC tool"\n'
     code, report = stdin_check(directive + BAD)
-    assert code == 1 and report["summary"]["findings"] == 49 and report["summary"]["suppressed"] == 1
+    assert code == 1 and report["summary"]["findings"] == example_findings() - 1 and report["summary"]["suppressed"] == 1
     assert not any(f["id"] == "CCA702" and f["suppressed"] is None for f in report["findings"])
 
 

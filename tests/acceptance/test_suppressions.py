@@ -115,7 +115,7 @@ def test_no_inline_suppressions_ignores_every_comment(write: Any) -> None:
 
 def test_text_summary_counts_suppressed(write: Any) -> None:
     text = manifest('  # ccaudit: ignore[CCA702] reason="x"\n' + NO_ROPA)
-    result = run_cli("check", write("m.yaml", text))
+    result = run_cli("check", "--as-of", "2026-03-01", write("m.yaml", text))  # no obligation due within 90 days
     assert result.exit_code == 0
     assert result.stdout.splitlines()[-1] == "0 findings, 1 suppressed in 0 of 1 manifest (1 file)"
 
@@ -130,7 +130,7 @@ def test_config_waiver_sets_aside_an_unsuppressible_control(write: Any, tmp_path
     assert code == 0 and report["findings"][0]["suppressed"] == {
         "kind": "config", "reason": "BAA signed on paper, DocuSign pending", "until": "2099-01-31"}
     assert report["summary"]["suppressed"] == 1
-    result = run_cli("check", path)
+    result = run_cli("check", "--as-of", "2026-03-01", path)
     assert result.stdout.splitlines()[-1] == "0 findings, 1 suppressed in 0 of 1 manifest (1 file)"
 
 
