@@ -29,7 +29,7 @@ from ccaudit.loader import (
     locate,
     read_file,
 )
-from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult
+from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, printable
 from ccaudit.rulesets import Ruleset
 from ccaudit.validate import validate
 
@@ -114,7 +114,7 @@ def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
 
 
 def _check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
-    shown, error = display_path(candidate.path), candidate.error
+    shown, error = printable(display_path(candidate.path)), candidate.error  # undecodable bytes as \xNN
     if error is None:
         try:
             loaded = read_file(candidate.path, config.max_bytes)
