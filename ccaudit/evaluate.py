@@ -46,8 +46,10 @@ class Where(NamedTuple):
     def fingerprint(self, control_id: str, path: Path, subject: str = "") -> str:
         """Control, repository path, manifest name, named path (and what at it, e.g. a category):
         no line, no offending value."""
-        named = named_path(self.document.value, path)
-        return fingerprint_of((control_id, self.repo_path, self.manifest or "", named, subject))
+        return fingerprint_of((control_id, self.repo_path, self.manifest or "", self.named(path), subject))
+
+    def named(self, path: Path) -> str:
+        return named_path(self.document.value, path)
 
 
 def problem_finding(problem: LoadProblem, where: Where) -> Finding:
@@ -55,7 +57,8 @@ def problem_finding(problem: LoadProblem, where: Where) -> Finding:
     control = catalog()[problem.control]
     return Finding(control.id, control.slug, control.severity, where.file, problem.span, dotted(problem.path),
                    where.manifest, problem.message, fingerprint=where.fingerprint(control.id, problem.path),
-                   source_line=where.source(problem.span.line), suppressible=control.suppressible)
+                   source_line=where.source(problem.span.line), suppressible=control.suppressible,
+                   named_path=where.named(problem.path))
 
 
 INPUT_CONTROLS = ("CCA001", "CCA002", "CCA003", "CCA004")
@@ -134,7 +137,7 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
     return Finding(control.id, control.slug, max(severity, hit.severity or severity), where.file, span,
                    dotted(hit.path), where.manifest, hit.message, requirements, hit.remediation,
                    where.fingerprint(control.id, hit.path, hit.subject), where.source(span.line),
-                   suppressible=suppressible)
+                   suppressible=suppressible, named_path=where.named(hit.path))
 
 
 _REQUIREMENTS: dict[tuple[Requirement, ...], tuple[Requirement, ...]] = {}

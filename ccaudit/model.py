@@ -83,6 +83,7 @@ class Finding(NamedTuple):
     source_line: str = ""
     suppressed: Suppression | None = None
     suppressible: bool = True  # inline; every requiring ruleset allows it
+    named_path: str = ""  # ``path`` with list items by name (``spec.vendors[acme-llm].baa``), as fingerprinted
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

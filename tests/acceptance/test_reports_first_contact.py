@@ -216,3 +216,65 @@ def test_sarif_keeps_a_multi_line_regions_end_column(write: Any) -> None:
 ])
 def test_a_parse_error_region_stays_inside_its_line(write: Any, text: str, span: tuple[int, int, int, int]) -> None:
     assert regions("json", write("a.yaml", text)) == [span]
+
+
+# ---- item 7: JUnit that GitLab and Jenkins keep ----------------------------------------
+
+
+def junit_cases(folder: Path, *paths: str) -> dict[tuple[str, str], Any]:
+    """(classname, name) -> case, asserting that no pair repeats."""
+    from junitparser import JUnitXml
+
+    out = folder / "report.xml"
+    run_cli("check", "--junit", str(out), "-o", str(folder / "report.txt"), *paths, env=CLEAN_ENV)
+    cases = [case for suite in JUnitXml.fromfile(str(out)) for case in suite]
+    keys = [(case.classname, case.name) for case in cases]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    return dict(zip(keys, cases))
+
+
+def failed(case: Any) -> bool:
+    from junitparser import Failure
+
+    return any(isinstance(r, Failure) for r in case.result)
+
+
+@pytest.fixture
+def staging_prod(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with staging/agent.yaml and prod/agent.yaml, both named billing-agent."""
+    (tmp_path / ".git").mkdir()
+    for stage in ("staging", "prod"):
+        (tmp_path / stage).mkdir()
+        (tmp_path / stage / "agent.yaml").write_text(BAD.replace("name: claims-chat-agent", "name: billing-agent"))
+    monkeypatch.chdir(tmp_path / "prod")  # report paths relative to the current folder, classnames to the repository
+    return tmp_path
+
+
+def test_junit_cases_are_unique_across_files_sharing_a_manifest_name(staging_prod: Path) -> None:
+    cases = junit_cases(staging_prod, str(staging_prod / "staging"), str(staging_prod / "prod"))
+    classnames = {c for c, _ in cases}
+    assert classnames == {"staging/agent.yaml (billing-agent)", "prod/agent.yaml (billing-agent)"}
+    prod = {name: case for (c, name), case in cases.items() if c.startswith("prod/")}
+    # two findings of one control at two paths, and two at one path (numbered in report order)
+    assert failed(prod["CCA601 breach-notice-too-slow spec.incidentResponse.authorityNotificationHours"])
+    assert failed(prod["CCA601 breach-notice-too-slow spec.incidentResponse.individualNotificationDays"])
+    assert failed(prod["CCA206 unredacted-logs spec.logging.redaction"])
+    assert failed(prod["CCA206 unredacted-logs spec.logging.redaction #2"])
+    assert failed(prod["CCA303 vendor-trains-on-data spec.vendors[fast-llm].trainingOnCustomerData"])
+    case = prod["CCA205 audit-log-retention-too-short spec.retention.auditLogsDays"]
+    assert case._elem.get("line") == "64" and case._elem.get("file") == "prod/agent.yaml"
+    assert "line 64" in case.result[0].message and "agent.yaml:64:5" in case.result[0].text
+
+
+def test_junit_case_names_do_not_move_with_lines_and_match_when_fixed(staging_prod: Path) -> None:
+    prod = staging_prod / "prod" / "agent.yaml"
+    before = junit_cases(staging_prod, str(prod))
+    key = ("prod/agent.yaml (billing-agent)", "CCA205 audit-log-retention-too-short spec.retention.auditLogsDays")
+    assert failed(before[key])
+    prod.write_text("# moved down\n\n" + prod.read_text())
+    moved = junit_cases(staging_prod, str(prod))
+    assert set(moved) == set(before) and moved[key]._elem.get("line") == "66"
+    prod.write_text(prod.read_text().replace("auditLogsDays: 365", "auditLogsDays: 2192"))
+    fixed = junit_cases(staging_prod, str(prod))
+    assert not failed(fixed[key]) and not fixed[key].result
+    assert set(fixed) == set(before)  # the fixed finding's case is the passing case, nothing new or lost
