@@ -98,12 +98,12 @@ def weak_backend_auth(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         kind, credential = auth.get("type"), auth.get("credential")
         if kind is None or kind in WEAK_AUTH:
             yield Hit(("spec", "tools", i, "auth", "type"),
-                      f"tool {_name(tool)} authenticates to its backend with {kind or 'no declared method'}; "
-                      "use oauth2, mtls or iam",
+                      f"tool {_name(tool)}: auth.type is {_state(kind)}; authenticate to the backend with "
+                      "oauth2, mtls or iam",
                       snippet(ctx.spec, ("spec", "tools", i, "auth", "type"), "oauth2"))
         if credential != "short_lived":
             yield Hit(("spec", "tools", i, "auth", "credential"),
-                      f"tool {_name(tool)} uses a {credential or 'undeclared'} credential; use short-lived ones",
+                      f"tool {_name(tool)}: auth.credential is {_state(credential)}; use short_lived credentials",
                       snippet(ctx.spec, ("spec", "tools", i, "auth", "credential"), "short_lived"))
 
 
@@ -126,7 +126,7 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
     rank = VERIFICATION.index(actual) if actual in VERIFICATION else -1
     if rank < VERIFICATION.index(minimum):
         path = ("spec", "authentication", "customerVerification")
-        yield Hit(path, f"customer verification is {actual or 'missing'}; at least {minimum} is required "
+        yield Hit(path, f"authentication.customerVerification is {_state(actual)}; at least {minimum} is required "
                         f"(weakest to strongest: {', '.join(VERIFICATION)})",
                   snippet(ctx.spec, path, minimum), "minimumVerification",
                   lambda own: rank < VERIFICATION.index(own))
@@ -141,8 +141,8 @@ def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         if actual is not None and (limit is None or actual <= limit):
             continue
         path = ("spec", "tools", i, "maxRecordsPerCall")
-        state = "has no maxRecordsPerCall" if actual is None else f"may return {actual} records per call"
+        state = "missing" if actual is None else f"{actual} records per call"
         bound = f"at most {limit}" if limit is not None else "a bound"
-        yield Hit(path, f"tool {_name(tool)} {state}; {bound} is required",
+        yield Hit(path, f"tool {_name(tool)}: maxRecordsPerCall is {state}; {bound} is required",
                   snippet(ctx.spec, path, min(limit or 1, 1)), "maxRecordsPerCall",
                   exceeds(actual))

@@ -96,9 +96,16 @@ def days(value: Any) -> float:
     return float("inf") if is_unbounded(value) or not isinstance(value, (int, float)) else float(value)
 
 
+def key_name(path: Path) -> str:
+    """The key a finding asks to set: ``logging.toolCalls`` under spec; ``breachNoticeHours``
+    in a list item (whose name the message gives)."""
+    start = max((i for i, p in enumerate(path) if isinstance(p, int)), default=0) + 1
+    return ".".join(str(p) for p in path[start:] if isinstance(p, str))
+
+
 def describe(path: Path, value: Any) -> str:
     """``logging.toolCalls is missing`` or ``logging.toolCalls is false``."""
-    name = ".".join(str(p) for p in path[1:] if isinstance(p, str))
+    name = key_name(path)
     if value is None:
         return f"{name} is missing"
     return f"{name} is {render(value)}"
@@ -141,7 +148,7 @@ def require_true(ctx: Context, section: str, key: str, why: str) -> Iterator[Hit
 
 
 def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: str, unit: str,
-            what: str, *, bounded: bool = False) -> Iterator[Hit]:
+            *, owner: str = "", bounded: bool = False) -> Iterator[Hit]:
     """A duration at most the effective ``param`` (missing or unbounded fails it).
 
     Without a ``param`` value nothing is imposed, unless ``bounded`` asks for any bound.
@@ -154,4 +161,4 @@ def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: s
     state = "missing" if value is None else ("unbounded" if is_unbounded(value) else f"{value} {unit}")
     required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
     fix = snippet(ctx.spec, path, limit if limit is not None else 30)
-    yield Hit(path, f"{what} is {state}; {required}", fix, param, exceeds(value))
+    yield Hit(path, f"{owner}{key_name(path)} is {state}; {required}", fix, param, exceeds(value))

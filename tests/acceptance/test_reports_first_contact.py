@@ -278,3 +278,27 @@ def test_junit_case_names_do_not_move_with_lines_and_match_when_fixed(staging_pr
     fixed = junit_cases(staging_prod, str(prod))
     assert not failed(fixed[key]) and not fixed[key].result
     assert set(fixed) == set(before)  # the fixed finding's case is the passing case, nothing new or lost
+
+
+# ---- item 9: messages name the key to set ----------------------------------------------
+
+
+def messages(write: Any, text: str) -> set[str]:
+    return {f"{f['id']} {f['message']}" for f in check_json(write("a.yaml", text))[1]["findings"]}
+
+
+def test_messages_name_the_key_and_read_as_written(write: Any) -> None:
+    found = messages(write, BAD)
+    assert "CCA601 incidentResponse.individualNotificationDays is 60 days; at most 30 days required" in found
+    assert "CCA602 dataSubjectRights.responseDays is 45 days; at most 30 days required" in found
+    assert "CCA703 monitoring.redTeamingIntervalDays is missing; at most 365 days required" in found
+    assert "CCA405 vendor 'fast-llm': breachNoticeHours is 168 hours; at most 72 hours required" in found
+    assert "CCA105 tool 'ehr.member_record': auth.credential is static; use short_lived credentials" in found
+    assert not any(bad in m for m in found for bad in ("''s", " a undeclared", " a u", "None"))
+
+
+def test_a_missing_credential_and_a_null_value_read_naturally(write: Any) -> None:
+    text = BAD.replace("        credential: static\n", "", 1).replace("    immutable: false\n", "    immutable: null\n", 1)
+    found = messages(write, text)
+    assert "CCA105 tool 'ehr.member_record': auth.credential is missing; use short_lived credentials" in found
+    assert "CCA002 spec.logging.immutable: expected boolean, found null" in found
