@@ -134,7 +134,7 @@ def test_a_file_name_that_is_not_utf8_renders_in_every_format(raw_named: Path, f
 
 def test_o_leaves_no_half_written_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: Any) -> None:
     """A report that fails while it is being made leaves the previous file as it was, and no stray file."""
-    import ccaudit.reporters as reporters
+    from ccaudit import reporters
 
     def failing(result: Any, options: Any) -> Any:
         yield "half"
