@@ -35,7 +35,7 @@ def _finding(f: Finding, style: _Style) -> list[str]:
     lines = [f"{f.file}:{f.span.line}:{f.span.column}: {style(_BOLD, f.id)} "
              f"{style(_COLORS[severity], '[' + severity + ']')} {printable(f.message)}"]
     if f.source_line:
-        lines += _frame(f, style(_COLORS[severity], "^"), style)
+        lines += _frame(f, _COLORS[severity], style)
     binding = f.binding
     if binding:
         cited = "; ".join(f"{r.ruleset}: {_cite(r)}" + _value(r) for r in binding)
@@ -50,15 +50,14 @@ def _finding(f: Finding, style: _Style) -> list[str]:
     return lines
 
 
-def _frame(f: Finding, caret: str, style: _Style) -> list[str]:
+def _frame(f: Finding, color: str, style: _Style) -> list[str]:
     """The source line (control characters escaped) and a caret under the finding's span."""
     number, source = str(f.span.line), f.source_line.expandtabs(1)
     end = f.span.end_column if f.span.end_line == f.span.line else len(source) + 1
     start = min(f.span.column, len(source) + 1)
     before, marked = printable(source[:start - 1]), printable(source[start - 1:max(start, end) - 1])
-    width = max(1, len(marked))
     return [style(_DIM, f"  {number} | ") + printable(source),
-            style(_DIM, f"  {' ' * len(number)} | ") + " " * len(before) + caret.replace("^", "^" * width)]
+            style(_DIM, f"  {' ' * len(number)} | ") + " " * len(before) + style(color, "^" * max(1, len(marked)))]
 
 
 def _cite(requirement: Requirement) -> str:
