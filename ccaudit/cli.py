@@ -288,12 +288,31 @@ def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> No
         except OSError as exc:
             raise Failure(f"cannot write the report: {exc.strerror}") from None
         return
+    _write_file(pieces, output)
+
+
+def _write_file(pieces: Iterable[str], output: str) -> None:
+    """Write to a temporary file beside ``output``, then rename: never a half-written report."""
+    import tempfile
+
+    folder, name = os.path.split(os.path.abspath(output))
     try:
-        os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.writelines(pieces)
+        os.makedirs(folder, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
     except OSError as exc:
         raise Failure(f"cannot write {output}: {exc.strerror}") from None
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(pieces)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
+        os.replace(temporary, output)
+    except OSError as exc:
+        raise Failure(f"cannot write {output}: {exc.strerror}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 @main.command("standard")

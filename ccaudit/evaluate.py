@@ -57,8 +57,10 @@ class Where(NamedTuple):
     def fingerprint(self, control_id: str, path: Path, subject: str = "") -> str:
         """Control, repository path, manifest name, named path (and what at it, e.g. a category):
         no line, no offending value."""
-        named = named_path(self.document.value, path)
-        return fingerprint_of((control_id, self.repo_path, self.manifest or "", named, subject))
+        return fingerprint_of((control_id, self.repo_path, self.manifest or "", self.named(path), subject))
+
+    def named(self, path: Path) -> str:
+        return named_path(self.document.value, path)
 
 
 def problem_finding(problem: LoadProblem, where: Where) -> Finding:
@@ -66,7 +68,8 @@ def problem_finding(problem: LoadProblem, where: Where) -> Finding:
     control = catalog()[problem.control]
     return Finding(control.id, control.slug, control.severity, where.file, problem.span, dotted(problem.path),
                    where.manifest, problem.message, fingerprint=where.fingerprint(control.id, problem.path),
-                   source_line=where.source(problem.span.line), suppressible=control.suppressible)
+                   source_line=where.source(problem.span.line), suppressible=control.suppressible,
+                   named_path=where.named(problem.path))
 
 
 INPUT_CONTROLS = ("CCA001", "CCA002", "CCA003", "CCA004")
@@ -167,7 +170,7 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
                    dotted(hit.path), where.manifest, hit.message + _proposed(requirements, std), requirements,
                    hit.remediation,
                    where.fingerprint(control.id, hit.path, hit.subject), where.source(span.line),
-                   suppressible=suppressible)
+                   suppressible=suppressible, named_path=where.named(hit.path))
 
 
 def _proposed(requirements: tuple[Requirement, ...], std: ControlStandard) -> str:

@@ -84,7 +84,11 @@ class LoadError(Exception):
 
 
 def node_span(node: Node, end: Node | None = None) -> Span:
+    """From ``node`` to the end of ``end`` (default: itself); ``node`` alone when ``end`` lies before it
+    (an alias: its node is the anchored one, earlier in the file)."""
     start, stop = node.start_mark, (end or node).end_mark
+    if (stop.line, stop.column) < (start.line, start.column):
+        stop = node.end_mark
     return Span(start.line + 1, start.column + 1, stop.line + 1, stop.column + 1)
 
 
@@ -229,14 +233,28 @@ def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
     except LoadError as exc:
         return documents, LoadProblem("CCA001", exc.span, str(exc))
     except yaml.MarkedYAMLError as exc:
-        return documents, LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc))
+        return documents, _fit(LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc)), text)
     except yaml.reader.ReaderError as exc:
-        return documents, LoadProblem("CCA001", _offset_span(text, exc.position), f"cannot read YAML: {exc.reason} "
-                                      f"(character U+{exc.character:04X})" if isinstance(exc.character, int)
-                                      else f"cannot read YAML: {exc.reason}")
+        return documents, _fit(LoadProblem("CCA001", _offset_span(text, exc.position), f"cannot read YAML: "
+                                           f"{exc.reason} (character U+{exc.character:04X})"
+                                           if isinstance(exc.character, int) else f"cannot read YAML: {exc.reason}"),
+                               text)
     except yaml.YAMLError as exc:
         return documents, LoadProblem("CCA001", FILE_START, f"cannot parse YAML: {exc}")
     return documents, None
+
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _fit(problem: LoadProblem, text: str) -> LoadProblem:
+    """A problem's point kept inside the text: at most at the end of the last line, and one
+    character wide at most where a character is (zero wide at the end of a line)."""
+    lines = _LINE_BREAK.split(text)  # as libyaml counts lines: after a final break, an empty last line
+    line = min(problem.span.line, len(lines))
+    length = len(lines[line - 1])
+    column = min(problem.span.column, length + 1) if line == problem.span.line else length + 1
+    return problem._replace(span=Span(line, column, line, min(column + 1, length + 1)))
 
 
 def _offset_span(text: str, position: int) -> Span:
@@ -272,9 +290,10 @@ def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        problem = LoadProblem("CCA001", _decode_error_span(data, codec, exc),
-                              f"invalid {codec.upper().removesuffix('-SIG')} (bytes {data[exc.start:exc.end].hex()} "
-                              f"at offset {exc.start})")
+        problem = _fit(LoadProblem("CCA001", _decode_error_span(data, codec, exc),
+                                   f"invalid {codec.upper().removesuffix('-SIG')} (bytes "
+                                   f"{data[exc.start:exc.end].hex()} at offset {exc.start})"),
+                       data.decode(codec, "replace"))
         return LoadedFile([], problem, [], MARKER in data.decode(codec, "replace"))
     documents, error = load_text(text)
     return LoadedFile(documents, error, split_lines(text), MARKER in text)

@@ -94,6 +94,7 @@ class Finding(NamedTuple):
     source_line: str = ""
     suppressed: Suppression | None = None
     suppressible: bool = True  # inline; every requiring ruleset allows it
+    named_path: str = ""  # ``path`` with list items by name (``spec.vendors[acme-llm].baa``), as fingerprinted
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -144,6 +145,30 @@ class RunResult(NamedTuple):
     def manifests(self) -> int:
         return sum(r.manifests for r in self.files)
 
+    def counts(self) -> Counts:
+        """What every report's summary says, counted here once."""
+        findings = self.findings
+        active = [f for f in findings if f.suppressed is None]
+        names = {(r.file, m.name) for r in self.files for m in r.manifest_results}
+        by_severity = tuple((s, sum(1 for f in active if str(f.severity) == s)) for s in SEVERITIES)
+        return Counts(len(self.files), self.manifests, len({(f.file, f.manifest) for f in active} & names),
+                      len(active), len(findings) - len(active), by_severity)
+
+
+class Counts(NamedTuple):
+    """A run in numbers: files, manifests (and those with an unsuppressed finding), findings.
+
+    A finding outside any manifest (a file that does not parse, a malformed comment) counts
+    as a finding, never as a manifest.
+    """
+
+    files: int
+    manifests: int
+    affected: int  # manifests with at least one unsuppressed finding (<= manifests)
+    findings: int  # unsuppressed
+    suppressed: int
+    by_severity: tuple[tuple[str, int], ...]  # every severity, most severe first
+
 
 class Waiver(NamedTuple):
     """A configuration waiver: a control set aside for matching paths, with a reason."""
@@ -176,3 +201,22 @@ DIRECTIVE = re.compile(r"(?:^|\s)(#\s*ccaudit\b.*)$")
 
 def has_directive(lines: Sequence[str]) -> bool:
     return any("ccaudit" in line and DIRECTIVE.search(line) for line in lines)
+
+
+# Characters a report must never copy raw: C0/C1 controls (terminal escapes), line and
+# bidi-override marks, and lone surrogates (a file name's undecodable bytes, surrogateescape).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show and to encode as UTF-8: ``\\x1b`` for ESC, ``\\xff`` for an undecodable byte."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the byte it stands for
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+

@@ -30,7 +30,7 @@ from ccaudit.loader import (
     locate,
     read_file,
 )
-from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, Upcoming
+from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, Upcoming, printable
 from ccaudit.rulesets import Ruleset, When
 from ccaudit.validate import validate
 
@@ -123,7 +123,7 @@ def check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
 def _check_candidate(candidate: Candidate, config: RunConfig) -> FileResult:
     if candidate.path == STDIN:
         return check_loaded(STDIN_NAME, load_bytes(config.stdin, config.max_bytes), config)
-    shown, error = display_path(candidate.path), candidate.error
+    shown, error = printable(display_path(candidate.path)), candidate.error
     if error is None:
         try:
             loaded = read_file(candidate.path, config.max_bytes)

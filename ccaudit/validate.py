@@ -202,7 +202,7 @@ def _describe(error: SchemaError) -> str:
     if error.rule == "type":
         expected = error.expected
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"expected {expected}, found {type_name(error.instance)} {instance}"
+        return f"expected {expected}, found {_shown(error.instance)}"
     if error.rule == "pattern":
         expected = error.schema.get("description", error.expected)
         return f"{instance} does not have the expected form ({expected})"
@@ -288,6 +288,13 @@ def flow(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(flow(v) for v in value) + "]"
     return str(value)
+
+
+def _shown(value: Any) -> str:
+    """``null``, ``boolean true``, ``string 'yes'``: the value found, as YAML names it."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else f"boolean {str(value).lower()}"
+    return f"{type_name(value)} {value!r}"
 
 
 def type_name(value: Any) -> str:

@@ -97,14 +97,13 @@ def weak_backend_auth(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         auth = _mapping(tool.get("auth"))
         kind, credential = auth.get("type"), auth.get("credential")
         if kind is None or kind in WEAK_AUTH:
-            yield Hit(("spec", "tools", i, "auth", "type"),
-                      f"tool {_name(tool)} authenticates to its backend with {kind or 'no declared method'}; "
-                      "use oauth2, mtls or iam",
-                      snippet(ctx.spec, ("spec", "tools", i, "auth", "type"), "oauth2"))
+            path: Path = ("spec", "tools", i, "auth", "type")
+            yield Hit(path, f"tool {_name(tool)}: {ctx.describe(path, kind)}; authenticate to the backend with "
+                      "oauth2, mtls or iam", snippet(ctx.spec, path, "oauth2"))
         if credential != "short_lived":
-            yield Hit(("spec", "tools", i, "auth", "credential"),
-                      f"tool {_name(tool)} uses a {credential or 'undeclared'} credential; use short-lived ones",
-                      snippet(ctx.spec, ("spec", "tools", i, "auth", "credential"), "short_lived"))
+            path = ("spec", "tools", i, "auth", "credential")
+            yield Hit(path, f"tool {_name(tool)}: {ctx.describe(path, credential)}; use short_lived credentials",
+                      snippet(ctx.spec, path, "short_lived"))
 
 
 def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -126,7 +125,7 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
     rank = VERIFICATION.index(actual) if actual in VERIFICATION else -1
     if rank < VERIFICATION.index(minimum):
         path = ("spec", "authentication", "customerVerification")
-        yield Hit(path, f"customer verification is {actual or ctx.absent(path)}; at least {minimum} is required "
+        yield Hit(path, f"{ctx.describe(path, actual)}; at least {minimum} is required "
                         f"(weakest to strongest: {', '.join(VERIFICATION)})",
                   snippet(ctx.spec, path, minimum), "minimumVerification",
                   lambda own: rank < VERIFICATION.index(own))
@@ -141,10 +140,9 @@ def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         if actual is not None and (limit is None or actual <= limit):
             continue
         path = ("spec", "tools", i, "maxRecordsPerCall")
-        state = (f"may return {actual} records per call" if actual is not None else
-                 f"has maxRecordsPerCall {ctx.absent(path)}" if path in ctx.rejected else "has no maxRecordsPerCall")
+        state = ctx.absent(path) if actual is None else f"{actual} records per call"
         bound = f"at most {limit}" if limit is not None else "a bound"
-        yield Hit(path, f"tool {_name(tool)} {state}; {bound} is required",
+        yield Hit(path, f"tool {_name(tool)}: maxRecordsPerCall is {state}; {bound} is required",
                   snippet(ctx.spec, path, min(limit or 1, 1)), "maxRecordsPerCall",
                   exceeds(actual))
 

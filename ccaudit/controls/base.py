@@ -33,12 +33,12 @@ class Context(NamedTuple):
         for end in range(len(path), 1, -1):
             story = self.rejected.get(path[:end])
             if story is not None:
-                return story if end == len(path) else f"missing ({name_of(path[:end])} is {story})"
+                return story if end == len(path) else f"missing ({key_name(path[:end])} is {story})"
         return "missing"
 
     def describe(self, path: Path, value: Any) -> str:
         """``logging.toolCalls is missing``, ``logging.toolCalls is false`` or ``... is `yes`, not a boolean``."""
-        return f"{name_of(path)} is {self.absent(path) if value is None else render(value)}"
+        return f"{key_name(path)} is {self.absent(path) if value is None else render(value)}"
 
     def section(self, key: str) -> Mapping[str, Any]:
         value = self.spec.get(key)
@@ -117,9 +117,11 @@ def days(value: Any) -> float:
     return float("inf") if is_unbounded(value) or not isinstance(value, (int, float)) else value
 
 
-def name_of(path: Path) -> str:
-    """``logging.toolCalls`` for ``("spec", "logging", "toolCalls")``."""
-    return ".".join(str(p) for p in path[1:] if isinstance(p, str))
+def key_name(path: Path) -> str:
+    """The key a finding asks to set: ``logging.toolCalls`` under spec; ``breachNoticeHours``
+    in a list item (whose name the message gives)."""
+    start = max((i for i, p in enumerate(path) if isinstance(p, int)), default=0) + 1
+    return ".".join(str(p) for p in path[start:] if isinstance(p, str))
 
 
 def snippet(spec: Mapping[str, Any], path: Path, value: Any) -> str:
@@ -150,7 +152,7 @@ def require_true(ctx: Context, section: str, key: str, why: str) -> Iterator[Hit
 
 
 def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: str, unit: str,
-            what: str, *, bounded: bool = False) -> Iterator[Hit]:
+            *, owner: str = "", bounded: bool = False) -> Iterator[Hit]:
     """A duration at most the effective ``param`` (missing or unbounded fails it).
 
     Without a ``param`` value nothing is imposed, unless ``bounded`` asks for any bound.
@@ -163,4 +165,4 @@ def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: s
     state = ctx.absent(path) if value is None else ("unbounded" if is_unbounded(value) else f"{cut(render(value))} {unit}")
     required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
     fix = snippet(ctx.spec, path, limit if limit is not None else 30)
-    yield Hit(path, f"{what} is {state}; {required}", fix, param, exceeds(value))
+    yield Hit(path, f"{owner}{key_name(path)} is {state}; {required}", fix, param, exceeds(value))

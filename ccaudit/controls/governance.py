@@ -46,7 +46,7 @@ def no_record_of_processing(ctx: Context, std: ControlStandard) -> Iterator[Hit]
 def no_red_teaming(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     yield from at_most(ctx, std, ("spec", "monitoring", "redTeamingIntervalDays"),
                        ctx.section("monitoring").get("redTeamingIntervalDays"), "redTeamingMaxIntervalDays", "days",
-                       "the adversarial testing interval", bounded=True)
+                       bounded=True)
 
 
 def no_drift_detection(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

@@ -66,7 +66,7 @@ def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
 def no_log_review(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     path = ("spec", "logging", "reviewIntervalDays")
     yield from at_most(ctx, std, path, ctx.section("logging").get("reviewIntervalDays"),
-                       "reviewMaxIntervalDays", "days", "the log review interval", bounded=True)
+                       "reviewMaxIntervalDays", "days", bounded=True)
 
 
 def unmonitored_access(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

@@ -15,7 +15,7 @@ def retention_unbounded(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         keys.append(("recordingsDays", "recordingsMaxDays"))
     for key, param in keys:
         yield from at_most(ctx, std, ("spec", "retention", key), retention.get(key), param, "days",
-                           f"retention.{key}", bounded=True)
+                           bounded=True)
 
 
 def identifiable_long_term_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

@@ -11,17 +11,14 @@ from ccaudit.rulesets import ControlStandard
 def breach_notice_too_slow(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     incident = ctx.section("incidentResponse")
     yield from at_most(ctx, std, ("spec", "incidentResponse", "authorityNotificationHours"),
-                       incident.get("authorityNotificationHours"), "authorityNotificationMaxHours", "hours",
-                       "the deadline to notify the authority")
+                       incident.get("authorityNotificationHours"), "authorityNotificationMaxHours", "hours")
     yield from at_most(ctx, std, ("spec", "incidentResponse", "individualNotificationDays"),
-                       incident.get("individualNotificationDays"), "individualNotificationMaxDays", "days",
-                       "the deadline to notify affected customers")
+                       incident.get("individualNotificationDays"), "individualNotificationMaxDays", "days")
 
 
 def request_response_too_slow(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     yield from at_most(ctx, std, ("spec", "dataSubjectRights", "responseDays"),
-                       ctx.section("dataSubjectRights").get("responseDays"), "responseMaxDays", "days",
-                       "the deadline to answer access, deletion and correction requests")
+                       ctx.section("dataSubjectRights").get("responseDays"), "responseMaxDays", "days")
 
 
 def _any_vendor_receives(ctx: Context, role: str | None = None) -> bool:

@@ -89,7 +89,7 @@ def _transfer_problem(ctx: Context, country: str | None, mechanism: Any) -> str 
 def vendor_breach_notice(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     for i, vendor in ctx.items("vendors"):
         yield from at_most(ctx, std, ("spec", "vendors", i, "breachNoticeHours"), vendor.get("breachNoticeHours"),
-                           "vendorBreachNoticeMaxHours", "hours", f"vendor {vendor.get('name')!r}'s breach notice")
+                           "vendorBreachNoticeMaxHours", "hours", owner=f"vendor {vendor.get('name')!r}: ")
 
 
 def region_outside_residency(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

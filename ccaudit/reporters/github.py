@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ccaudit.model import Finding, RunResult
+from ccaudit.model import Finding, RunResult, printable
 from ccaudit.reporters.common import active, repo_files, required_by
 
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
@@ -36,10 +36,11 @@ def annotation(finding: Finding, path: str) -> str:
     span = finding.span
     properties: dict[str, str | int] = {
         "file": path, "line": span.line, "endLine": span.end_line, "col": span.column,
-        "endColumn": max(span.end_column, span.column), "title": f"{finding.id} {finding.slug} [{finding.severity}]"}
+        "endColumn": span.end_column, "title": f"{finding.id} {finding.slug} [{finding.severity}]"}
     cited = required_by(finding)
-    return command(LEVELS[str(finding.severity)], properties,
-                   finding.message + (f"\nrequired by {cited}" if cited else ""))
+    lines = [finding.message, *([f"required by {cited}"] if cited else []),
+             *(["fix:", *finding.remediation.splitlines()] if finding.remediation else [])]
+    return command(LEVELS[str(finding.severity)], properties, "\n".join(printable(line) for line in lines))
 
 
 def render(result: RunResult) -> str:

@@ -27,4 +27,5 @@ def issue(finding: Finding, path: str) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "severity": SEVERITIES[str(finding.severity)],
         "location": {"path": path, "lines": {"begin": finding.span.line, "end": finding.span.end_line}},
+        **({"content": {"body": f"Fix:\n\n```yaml\n{finding.remediation}\n```"}} if finding.remediation else {}),
     }

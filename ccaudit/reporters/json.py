@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ccaudit import __version__
-from ccaudit.model import SEVERITIES, Finding, Requirement, RunResult, Upcoming
+from ccaudit.model import Finding, Requirement, RunResult, Upcoming
 
 REPORT_VERSION = 1
 
@@ -33,11 +33,9 @@ def render(result: RunResult) -> str:
 
 
 def summary(result: RunResult) -> dict[str, Any]:
-    findings = result.findings
-    active = [f for f in findings if f.suppressed is None]
-    return {"files": len(result.files), "manifests": result.manifests, "findings": len(active),
-            "suppressed": len(findings) - len(active),
-            "bySeverity": {s: sum(1 for f in active if str(f.severity) == s) for s in SEVERITIES}}
+    counts = result.counts()
+    return {"files": counts.files, "manifests": counts.manifests, "findings": counts.findings,
+            "suppressed": counts.suppressed, "bySeverity": dict(counts.by_severity)}
 
 
 def _dump(value: Any) -> str:

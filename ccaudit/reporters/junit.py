@@ -1,53 +1,98 @@
 """JUnit XML (written with junit-xml) for GitLab, Jenkins and other CI test reports.
 
-One test suite per manifest; one failing test case per finding and one passing test case
-per evaluated control without findings; a suppressed finding is a skipped test case.
-Test case names are unique within a suite (id, file:line:column, and ``#n`` if needed).
+One test suite per manifest; one failing test case per finding, one passing test case per
+place an evaluated control checked without a finding; a suppressed finding is a skipped case.
+
+CI systems match test cases by (classname, name) from run to run and keep one of duplicates,
+so both are stable and unique across any set of files:
+
+- classname: the repository-relative path, and the manifest's name (``prod/agent.yaml (billing-agent)``);
+- name: control id, slug and the manifest path with list items by name
+  (``CCA205 audit-log-retention-too-short spec.retention.auditLogsDays``), the same whether the
+  case passes or fails; the line goes into the failure text and the ``line`` attribute.
+  Several findings of one control at one path are numbered ``#2``, ``#3`` in report order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from ccaudit.model import Finding, RunResult
-from ccaudit.reporters.common import ManifestGroup, cite, location, manifest_groups
+from ccaudit.model import Finding, RunResult, printable
+from ccaudit.reporters.common import ManifestGroup, cite, location, manifest_groups, repo_files
 
 
 def render(result: RunResult) -> str:
-    suites = [suite(group) for group in manifest_groups(result)]
+    paths = repo_files(result)
+    suites = [suite(group, paths.get(group.file, group.file)) for group in manifest_groups(result)]
     return to_xml_report_string(suites, prettyprint=True, encoding="utf-8") + "\n"
 
 
-def suite(group: ManifestGroup) -> TestSuite:
+def suite(group: ManifestGroup, path: str) -> TestSuite:
+    classname = printable(path if group.manifest is None else f"{path} ({group.manifest})")
+    names = numbered(case_name(f.id, f.slug, f.named_path or f.path) for f in group.findings)
+    cases = [finding_case(f, name, classname, path) for f, name in zip(group.findings, names)]
+    cases += [TestCase(name, classname=classname, file=path, elapsed_sec=0.0)
+              for name in passing_names(group, set(names))]
+    return TestSuite(printable(group.title), cases, file=path)
+
+
+def case_name(control: str, slug: str, path: str) -> str:
+    return printable(" ".join(part for part in (control, slug, path) if part))
+
+
+def numbered(names: Iterable[str]) -> list[str]:
+    """Each name once: a repeated name gets `` #2``, `` #3`` in order."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return out
+
+
+def passing_names(group: ManifestGroup, failing: set[str]) -> list[str]:
+    """A case per place each evaluated control checks without a finding there; a control of list
+    items (no fixed places) passes as one case, when it has no finding at all."""
     from ccaudit.rulesets import catalog
 
-    slugs = {c.id: c.slug for c in catalog().values()}
-    classname = "ccaudit." + (group.manifest or group.file).replace(".", "_")  # dots split Jenkins' packages
-    failing = {f.id for f in group.findings}
-    cases = [finding_case(f, name, classname) for f, name in zip(group.findings, unique_names(group.findings))]
-    cases += [TestCase(f"{control} {slugs.get(control, '')}".rstrip(), classname=classname, file=group.file,
-                       elapsed_sec=0.0) for control in group.controls if control not in failing]
-    return TestSuite(group.title, cases, file=group.file)
-
-
-def unique_names(findings: Iterable[Finding]) -> list[str]:
+    slugs, homes = {c.id: c.slug for c in catalog().values()}, home_paths()
+    failed = {f.id for f in group.findings}
     names: list[str] = []
-    seen: dict[str, int] = {}
-    for finding in findings:
-        name = f"{finding.id} {location(finding)}"
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    for control in group.controls:
+        places = homes.get(control, () if control in failed else ("",))
+        names += [name for name in (case_name(control, slugs.get(control, ""), p) for p in places)
+                  if name not in failing]
     return names
 
 
-def finding_case(finding: Finding, name: str, classname: str) -> TestCase:
-    case = TestCase(name, classname=classname, file=finding.file, line=finding.span.line, elapsed_sec=0.0)
+@cache
+def home_paths() -> dict[str, tuple[str, ...]]:
+    """Per control, the manifest paths it names on a manifest that sets nothing but every data
+    category: the keys it checks. Controls of list items (tools, vendors) have none."""
+    from ccaudit.evaluate import Scope, Where, evaluate
+    from ccaudit.loader import build_value, load_text
+    from ccaudit.rulesets import CATEGORIES
+
+    text = ("apiVersion: ccaudit/v1\nkind: AgentDeployment\nmetadata: {name: x, owner: x}\n"
+            f"spec: {{dataCategories: [{', '.join(CATEGORIES)}]}}\n")
+    document = load_text(text)[0][0]
+    build_value(document)
+    homes: dict[str, dict[str, None]] = {}
+    for finding in evaluate(Where("", "", [], document, None), Scope(assume_all=True), [], []):
+        homes.setdefault(finding.id, {})[finding.named_path] = None
+    return {control: tuple(paths) for control, paths in homes.items()}
+
+
+def finding_case(finding: Finding, name: str, classname: str, path: str) -> TestCase:
+    case = TestCase(name, classname=classname, file=path, line=finding.span.line, elapsed_sec=0.0)
     if finding.suppressed is not None:
-        case.add_skipped_info(f"suppressed ({finding.suppressed.kind}): {finding.suppressed.reason}")
+        case.add_skipped_info(printable(f"suppressed ({finding.suppressed.kind}): {finding.suppressed.reason}"))
     else:
-        case.add_failure_info(f"[{finding.severity}] {finding.message}", details(finding), finding.slug)
+        case.add_failure_info(printable(f"[{finding.severity}] line {finding.span.line}: {finding.message}"),
+                              details(finding), finding.slug)
     return case
 
 
@@ -58,4 +103,4 @@ def details(finding: Finding) -> str:
               for r in finding.requirements]
     if finding.remediation:
         lines += ["fix:", *("  " + line for line in finding.remediation.splitlines())]
-    return "\n".join(line for line in lines if line)
+    return "\n".join(printable(line) for line in lines if line)

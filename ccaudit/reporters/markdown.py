@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from ccaudit.model import Finding, RunResult, Severity
+from ccaudit.model import Finding, RunResult, Severity, printable
 from ccaudit.reporters.common import ManifestGroup, manifest_groups, required_by
 
-HEADER = ["| severity | control | line | finding | required by |", "|---|---|---|---|---|"]
+HEADER = ["| severity | control | line | finding | required by | fix |", "|---|---|---|---|---|---|"]
 
 
 def cell(text: str) -> str:
-    """Literal text in a table cell: HTML and pipes escaped, newlines as <br>."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    return "<br>".join(text.splitlines()) if "\n" in text or "\r" in text else text
+    """Literal text in a table cell: HTML and pipes escaped, newlines as <br>, control characters escaped."""
+    return "<br>".join(printable(_html(line)).replace("|", "\\|") for line in text.splitlines() or [""])
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code_cell(snippet: str) -> str:
+    """A YAML snippet in a table cell: one ``<code>`` per line, its indentation kept."""
+    lines = (printable(_html(line)).replace("|", "&#124;") for line in snippet.splitlines())
+    return "<br>".join(f"<code>{'&nbsp;' * (len(line) - len(line.lstrip(' ')))}{line.lstrip(' ')}</code>"
+                       for line in lines)
 
 
 def render(result: RunResult) -> str:
@@ -39,5 +49,6 @@ def table(group: ManifestGroup) -> list[str]:
 def row(finding: Finding) -> str:
     cells = [f"**{finding.severity}**" if finding.severity >= Severity.HIGH else str(finding.severity),
              f"{finding.id} `{finding.slug}`", f"{finding.span.line}:{finding.span.column}",
-             cell(finding.message), cell(required_by(finding)) or "input check"]
+             cell(finding.message), cell(required_by(finding)) or "input check",
+             code_cell(finding.remediation)]
     return "| " + " | ".join(cells) + " |"

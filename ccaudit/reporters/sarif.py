@@ -161,8 +161,7 @@ def help_markdown(doc: RuleDoc) -> str:
 
 def sarif_result(finding: Finding, rule_index: int, uri: str) -> dict[str, Any]:
     span = finding.span
-    region = {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
-              "endColumn": max(span.end_column, span.column)}
+    region = {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line, "endColumn": span.end_column}
     result: dict[str, Any] = {
         "ruleId": finding.id,
         "ruleIndex": rule_index,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from itertools import groupby
 
-from ccaudit.model import SEVERITIES, Finding, Requirement, RunResult
+from ccaudit.model import Finding, Requirement, RunResult, printable
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -35,15 +34,9 @@ def render(result: RunResult, color: bool = False) -> str:
 def _finding(f: Finding, style: _Style) -> list[str]:
     severity = str(f.severity)
     lines = [f"{f.file}:{f.span.line}:{f.span.column}: {style(_BOLD, f.id)} "
-             f"{style(_COLORS[severity], '[' + severity + ']')} {f.message}"]
+             f"{style(_COLORS[severity], '[' + severity + ']')} {printable(f.message)}"]
     if f.source_line:
-        number = str(f.span.line)
-        source = f.source_line.expandtabs(1)
-        end = f.span.end_column if f.span.end_line == f.span.line else len(source) + 1
-        width = max(1, min(end, len(source) + 1) - f.span.column)
-        lines.append(style(_DIM, f"  {number} | ") + source)
-        lines.append(style(_DIM, f"  {' ' * len(number)} | ") + " " * (f.span.column - 1)
-                     + style(_COLORS[severity], "^" * width))
+        lines += _frame(f, _COLORS[severity], style)
     binding = f.binding
     if binding:
         cited = "; ".join(f"{r.ruleset}: {_cite(r)}" + _value(r) for r in binding)
@@ -52,7 +45,20 @@ def _finding(f: Finding, style: _Style) -> list[str]:
         if others:
             also = "; ".join(r.ruleset + _value(r) for r in others)
             lines.append(style(_DIM, f"  also: {also}"))
+    if f.remediation:
+        lines.append(style(_DIM, "  fix:"))
+        lines += [style(_DIM, "    " + printable(line)) for line in f.remediation.splitlines()]
     return lines
+
+
+def _frame(f: Finding, color: str, style: _Style) -> list[str]:
+    """The source line (control characters escaped) and a caret under the finding's span."""
+    number, source = str(f.span.line), f.source_line.expandtabs(1)
+    end = f.span.end_column if f.span.end_line == f.span.line else len(source) + 1
+    start = min(f.span.column, len(source) + 1)
+    before, marked = printable(source[:start - 1]), printable(source[start - 1:max(start, end) - 1])
+    return [style(_DIM, f"  {number} | ") + printable(source),
+            style(_DIM, f"  {' ' * len(number)} | ") + " " * len(before) + style(color, "^" * max(1, len(marked)))]
 
 
 def _cite(requirement: Requirement) -> str:
@@ -75,20 +81,17 @@ def nothing_checked(result: RunResult) -> str | None:
 
 
 def summary(result: RunResult) -> str:
-    """``3 findings (1 critical, 2 high) in 2 of 14 manifests (9 files)``."""
+    """``3 findings (1 critical, 2 high) in 2 of 14 manifests (9 files)``; ``0 findings in 1 manifest (1 file)``."""
     nothing = nothing_checked(result)
     if nothing:
         return nothing
-    findings = result.findings
-    active = [f for f in findings if f.suppressed is None]
-    counts = Counter(str(f.severity) for f in active)
-    detail = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
-    total = _plural(len(active), "finding") + (f" ({detail})" if detail else "")
-    suppressed = len(findings) - len(active)
-    affected = len({(f.file, f.manifest) for f in active})
-    manifests = max(result.manifests, affected)
-    return (f"{total}{f', {suppressed} suppressed' if suppressed else ''} in {affected} of "
-            f"{_plural(manifests, 'manifest')} ({_plural(len(result.files), 'file')})")
+    counts = result.counts()
+    detail = ", ".join(f"{n} {s}" for s, n in counts.by_severity if n)
+    total = _plural(counts.findings, "finding") + (f" ({detail})" if detail else "")
+    suppressed = f", {counts.suppressed} suppressed" if counts.suppressed else ""
+    affected = f"{counts.affected} of " if counts.affected else ""
+    return (f"{total}{suppressed} in {affected}{_plural(counts.manifests, 'manifest')} "
+            f"({_plural(counts.files, 'file')})")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -48,7 +48,7 @@ def test_a_run_without_manifests_says_so(project: Path) -> None:
 def test_a_run_with_a_manifest_keeps_its_usual_summary(project: Path) -> None:
     clean = project / "agents" / "billing.yaml"
     clean.write_text(GOOD, encoding="utf-8")
-    assert run_cli("check", "--as-of", "2026-03-01", "deploy", str(clean)).stdout.endswith("0 findings in 0 of 1 manifest (3 files)\n")
+    assert run_cli("check", "--as-of", "2026-03-01", "deploy", str(clean)).stdout.endswith("0 findings in 1 manifest (3 files)\n")
 
 
 def test_fail_if_no_manifests_turns_it_into_exit_2(project: Path) -> None:

@@ -124,7 +124,7 @@ STORIES = [
     ("reasoning: redacted", "reasoning: hidden", "CCA002", "'hidden' is not allowed (allowed: none, redacted, full)",
      "CCA203", "logging.reasoning is `hidden`, not one of: none, redacted, full;"),
     ("maxRecordsPerCall: 1", "maxRecordsPerCall: 0", "CCA002", "must be bigger than or equal to 1",
-     "CCA107", "has maxRecordsPerCall `0`, which is not valid (must be bigger than or equal to 1);"),
+     "CCA107", "maxRecordsPerCall is `0`, which is not valid (must be bigger than or equal to 1);"),
 ]
 
 
