@@ -8,7 +8,10 @@ from typing import NamedTuple
 
 from ccaudit.errors import PathNotFound
 
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".tox", ".mypy_cache"})
+# Folders never walked into (tools' caches, virtual environments, build output); naming one
+# as a PATH checks it all the same.
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", "build",
+                       "dist", "site-packages"})
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -41,22 +44,49 @@ def excluded(path: str, patterns: Iterable[str]) -> bool:
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Candidate]:
-    """Files named directly (any extension), then YAML files found under folders, sorted."""
+    """Files named directly (any extension) and YAML files found under folders, each file and
+    each folder once however many names or links lead to it.
+
+    Symbolic links met in folders are followed last, so that a file reached both by its own
+    name and through a link is reported under its own name.
+    """
     exclude = tuple(exclude)
     for path in paths:
         if not os.path.lexists(path):
             raise PathNotFound(path)
+    seen: set[tuple[int, int]] = set()  # (st_dev, st_ino) of the files and folders already taken
+    links: list[str] = []  # symbolic links met while walking, followed after everything else
     for path in paths:
-        if excluded(path, exclude):
-            continue
-        if os.path.isdir(path):
-            yield from _walk(path, exclude)
-        else:
-            yield Candidate(path)
+        if not excluded(path, exclude):
+            yield from _visit(path, exclude, seen, links)
+    while links:
+        yield from _visit(links.pop(0), exclude, seen, links, walking=True)
 
 
-def _walk(top: str, exclude: tuple[str, ...]) -> Iterator[Candidate]:
-    """Depth-first, following links, reporting a link back into an ancestor as a loop."""
+def _visit(path: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], links: list[str],
+           walking: bool = False) -> Iterator[Candidate]:
+    if os.path.isdir(path):
+        yield from _walk(path, exclude, seen, links)
+    elif (not walking or _wanted_file(path)) and _first_visit(path, seen):
+        yield Candidate(path)
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
+    """False for a file or folder already taken under another name; a path that cannot be
+    stat'ed is taken (reading it reports why)."""
+    identity = _identity(path)
+    if identity is None:
+        return True
+    if identity in seen:
+        return False
+    seen.add(identity)
+    return True
+
+
+def _walk(top: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], links: list[str]
+          ) -> Iterator[Candidate]:
+    """Depth-first, following links, reporting a link back into an ancestor as a loop and
+    walking a folder reached again through another link only once."""
     stack: list[tuple[str, frozenset[tuple[int, int]]]] = [(top, frozenset())]
     while stack:
         folder, ancestors = stack.pop()
@@ -66,22 +96,35 @@ def _walk(top: str, exclude: tuple[str, ...]) -> Iterator[Candidate]:
         except OSError as exc:
             yield Candidate(folder, f"cannot read folder: {exc.strerror}")
             continue
-        here = ancestors | {(info.st_dev, info.st_ino)}
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        here = ancestors | {identity}
         subfolders = []
         for entry in entries:
             path = os.path.join(folder, entry.name)
             if excluded(path, exclude):
                 continue
-            if _is_dir(entry):
-                if entry.name in SKIP_DIRS:
-                    continue
-                if _identity(path) in here:
-                    yield Candidate(path, "directory loop: this link leads back into a folder above it")
-                    continue
+            is_dir = _is_dir(entry)
+            if is_dir and entry.name in SKIP_DIRS or not (is_dir or entry.name.endswith(SUFFIXES)):
+                continue
+            if is_dir and _identity(path) in here:
+                yield Candidate(path, "directory loop: this link leads back into a folder above it")
+            elif entry.is_symlink():
+                links.append(path)
+            elif is_dir:
                 subfolders.append((path, here))
-            elif entry.name.endswith(SUFFIXES):
+            elif _wanted_file(path) and _first_visit(path, seen):
                 yield Candidate(path)
         stack.extend(reversed(subfolders))
+
+
+def _wanted_file(path: str) -> bool:
+    """Regular files, and paths that cannot be stat'ed (a dangling link: reading reports it).
+    A FIFO, socket or device met in a folder is skipped: reading it could block or never end,
+    and nobody keeps a manifest in one."""
+    return os.path.isfile(path) or not os.path.exists(path)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

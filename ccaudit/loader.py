@@ -19,9 +19,9 @@ import yaml
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ccaudit.files import MAX_BYTES, read_bytes
 from ccaudit.model import FILE_START, Path, Span
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 100_000
 MARKER = "apiVersion: ccaudit/"
@@ -208,8 +208,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 
 def read_file(path: str, max_bytes: int = MAX_BYTES) -> LoadedFile:
     """Read, decode and compose one file. OSErrors are the caller's (reported at 1:1)."""
-    with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+    data = read_bytes(path, max_bytes)
     codec = codec_of(data)
     if len(data) > max_bytes:
         problem = LoadProblem("CCA001", FILE_START, f"file is larger than the {max_bytes // 1048576} MiB limit")
