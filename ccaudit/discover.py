@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from ccaudit.errors import PathNotFound
@@ -29,18 +31,77 @@ def display_path(path: str) -> str:
     return absolute.replace(os.sep, "/")
 
 
+class Globs:
+    """Globs against displayed paths (absolute globs against absolute paths): ``*`` and ``**``
+    cross folders; a folder matches what lies below it. Compiled once per run (fnmatch keeps
+    32,768 compiled patterns: a longer exclude list was compiled again for every path)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = tuple(patterns)
+        self.relative = _Patterns(p for p in patterns if not os.path.isabs(p))
+        self.absolute = _Patterns(p for p in patterns if os.path.isabs(p))
+
+    def __call__(self, shown: str) -> bool:
+        return self.relative.match(shown) or (bool(self.absolute) and self.absolute.match(os.path.abspath(shown)))
+
+
+class _Patterns:
+    """Plain paths in a set (the folders above a path looked up too); the others by the plain
+    text before their first wildcard, compiled only when a path starts with that text."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = tuple(patterns)
+        self.exact = frozenset(p for p in patterns if not _is_wild(p))
+        self.folders = frozenset(p.rstrip("/") for p in self.exact)
+        self.wild: dict[str, list[str]] = {}
+        for pattern in patterns:
+            if _is_wild(pattern):
+                self.wild.setdefault(_WILD.split(pattern, 1)[0], []).append(pattern)
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.wild)
+
+    def match(self, target: str) -> bool:
+        if target in self.exact or any(target[:i] in self.folders for i, c in enumerate(target) if c == "/"):
+            return True
+        prefixes = (target[:i] for i in range(len(target) + 1))
+        return any(self._regex(p).match(target) for prefix in prefixes for p in self.wild.get(prefix, ()))
+
+    def _regex(self, pattern: str) -> re.Pattern[str]:
+        compiled = self._compiled.get(pattern)
+        if compiled is None:
+            from fnmatch import translate
+
+            compiled = self._compiled[pattern] = re.compile(_below(translate(pattern.rstrip("/")),
+                                                                   pattern.endswith("/")))
+        return compiled
+
+
+def _below(regex: str, only: bool) -> str:
+    """fnmatch's ``(?s:...)\\Z`` for a folder, extended to what lies below it (``only``: not itself)."""
+    return regex.removesuffix("\\Z") + ("(?s:/.*)" if only else "(?s:/.*)?") + "\\Z"
+
+
+_WILD = re.compile(r"[*?[]")
+
+
+def _is_wild(pattern: str) -> bool:
+    return _WILD.search(pattern) is not None
+
+
+@lru_cache(maxsize=256)
+def globs(patterns: tuple[str, ...]) -> Globs:
+    return Globs(patterns)
+
+
 def matches(shown: str, pattern: str) -> bool:
-    """A glob against a displayed path (an absolute glob against the absolute path): ``*`` and
-    ``**`` cross folders; a folder matches what lies below it."""
-    from fnmatch import fnmatch
-
-    target = os.path.abspath(shown) if os.path.isabs(pattern) else shown
-    return fnmatch(target, pattern) or fnmatch(target, pattern.rstrip("/") + "/*")
+    """One glob against a displayed path (see ``Globs``)."""
+    return globs((pattern,))(shown)
 
 
-def excluded(path: str, patterns: Iterable[str]) -> bool:
-    shown = display_path(path)
-    return any(matches(shown, p) for p in patterns)
+def excluded(path: str, patterns: Globs) -> bool:
+    return patterns(display_path(path))
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Candidate]:
@@ -50,20 +111,20 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Cand
     Symbolic links met in folders are followed last, so that a file reached both by its own
     name and through a link is reported under its own name.
     """
-    exclude = tuple(exclude)
+    skip = Globs(exclude)
     for path in paths:
         if not os.path.lexists(path):
             raise PathNotFound(path)
     seen: set[tuple[int, int]] = set()  # (st_dev, st_ino) of the files and folders already taken
     links: list[str] = []  # symbolic links met while walking, followed after everything else
     for path in paths:
-        if not excluded(path, exclude):
-            yield from _visit(path, exclude, seen, links)
+        if not excluded(path, skip):
+            yield from _visit(path, skip, seen, links)
     while links:
-        yield from _visit(links.pop(0), exclude, seen, links, walking=True)
+        yield from _visit(links.pop(0), skip, seen, links, walking=True)
 
 
-def _visit(path: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], links: list[str],
+def _visit(path: str, exclude: Globs, seen: set[tuple[int, int]], links: list[str],
            walking: bool = False) -> Iterator[Candidate]:
     if os.path.isdir(path):
         yield from _walk(path, exclude, seen, links)
@@ -83,7 +144,7 @@ def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
     return True
 
 
-def _walk(top: str, exclude: tuple[str, ...], seen: set[tuple[int, int]], links: list[str]
+def _walk(top: str, exclude: Globs, seen: set[tuple[int, int]], links: list[str]
           ) -> Iterator[Candidate]:
     """Depth-first, following links, reporting a link back into an ancestor as a loop and
     walking a folder reached again through another link only once."""

@@ -47,3 +47,14 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> str:
     if len(data) > limit:
         raise TooLarge(0, f"file is larger than the {limit // 1048576} MiB limit", os.fspath(path))
     return data.decode("utf-8")
+
+
+def describe(exc: BaseException) -> str:
+    """Why a configuration, baseline or ruleset file could not be read, in a few words."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 (byte {exc.object[exc.start:exc.start + 1].hex()} at offset {exc.start})"
+    return str(exc).split("; use sys.set_int_max_str_digits")[0]  # Python's advice is not the user's

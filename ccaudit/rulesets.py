@@ -76,13 +76,15 @@ class Ruleset:
 
 
 def read_yaml(path: FsPath) -> Any:
+    """One YAML document of a regular file within the size bound; any problem is one line naming the file."""
+    from ccaudit.files import describe, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(f"{path}: cannot read: {exc}") from None
-    documents, error = load_text(text)
-    if error is None and len(documents) == 1:
-        error = build_value(documents[0]) or next(iter(documents[0].problems), None)
+        documents, error = load_text(read_text(path))
+        if error is None and len(documents) == 1:
+            error = build_value(documents[0]) or next(iter(documents[0].problems), None)
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: also an integer of 4,300+ digits
+        raise RulesetError(f"{path}: cannot read: {describe(exc)}") from None
     if error is not None:
         raise RulesetError(f"{path}:{error.span.line}:{error.span.column}: {error.message}")
     if len(documents) != 1:
@@ -135,7 +137,7 @@ def load_ruleset(name_or_path: str) -> Ruleset:
     if name_or_path in BUILTIN:
         return builtin(name_or_path)
     path = FsPath(name_or_path)
-    if not path.is_file():
+    if not path.exists():  # a FIFO or a device is a file too, and read_yaml says why it cannot be read
         known = ", ".join(BUILTIN)
         raise RulesetError(f"unknown ruleset {name_or_path!r}: not a built-in ({known}) and not a file")
     data = read_yaml(path)
