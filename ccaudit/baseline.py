@@ -17,7 +17,8 @@ def describe(entry: Mapping[str, str]) -> str:
 
 def read_baseline(path: str) -> dict[str, str]:
     """fingerprint -> a short description of the finding it stands for."""
-    from ccaudit.files import describe as why, read_text
+    from ccaudit.files import describe as why
+    from ccaudit.files import read_text
 
     try:
         data = json.loads(read_text(path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
@@ -116,15 +117,15 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Cand
         if not os.path.lexists(path):
             raise PathNotFound(path)
     seen: set[tuple[int, int]] = set()  # (st_dev, st_ino) of the files and folders already taken
-    links: list[str] = []  # symbolic links met while walking, followed after everything else
+    links: deque[str] = deque()  # symbolic links met while walking, followed after everything else
     for path in paths:
         if not excluded(path, skip):
             yield from _visit(path, skip, seen, links)
     while links:
-        yield from _visit(links.pop(0), skip, seen, links, walking=True)
+        yield from _visit(links.popleft(), skip, seen, links, walking=True)
 
 
-def _visit(path: str, exclude: Globs, seen: set[tuple[int, int]], links: list[str],
+def _visit(path: str, exclude: Globs, seen: set[tuple[int, int]], links: deque[str],
            walking: bool = False) -> Iterator[Candidate]:
     if os.path.isdir(path):
         yield from _walk(path, exclude, seen, links)
@@ -144,7 +145,7 @@ def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
     return True
 
 
-def _walk(top: str, exclude: Globs, seen: set[tuple[int, int]], links: list[str]
+def _walk(top: str, exclude: Globs, seen: set[tuple[int, int]], links: deque[str]
           ) -> Iterator[Candidate]:
     """Depth-first, following links, reporting a link back into an ancestor as a loop and
     walking a folder reached again through another link only once."""
