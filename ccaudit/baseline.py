@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from ccaudit.errors import BaselineError
 from ccaudit.model import Finding
@@ -18,12 +17,18 @@ def describe(entry: Mapping[str, str]) -> str:
 
 def read_baseline(path: str) -> dict[str, str]:
     """fingerprint -> a short description of the finding it stands for."""
+    from ccaudit.files import describe as why
+    from ccaudit.files import read_text
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, UTF-8, or a 4,300+ digit number
+        raise BaselineError(f"{path}: not a ccaudit baseline: {why(exc)}") from None
+    try:
         if data.get("version") != VERSION:
             raise BaselineError(f"{path}: unknown baseline version {data.get('version')!r} (expected {VERSION})")
         return {e["fingerprint"]: describe(e) for e in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise BaselineError(f"{path}: not a ccaudit baseline: {exc}") from None
 
 

@@ -221,7 +221,7 @@ def _settings(path: str | None) -> Any:
     from ccaudit.config import Config, discover_config, load_config
     from ccaudit.errors import ConfigError
 
-    if path is not None and not os.path.isfile(path):
+    if path is not None and not os.path.exists(path):
         raise ConfigError(f"configuration file not found: {path}")
     found = Path(path) if path else discover_config(Path.cwd())
     return load_config(found) if found else Config()

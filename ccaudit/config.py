@@ -35,12 +35,12 @@ class Config(NamedTuple):
 def discover_config(start: Path) -> Path | None:
     """The nearest `.ccaudit.yaml` upwards; else the nearest pyproject.toml with [tool.ccaudit]."""
     folders = [start, *start.parents]
-    for folder in folders:
-        if (folder / NAME).is_file():
+    for folder in folders:  # exists(), not is_file(): a FIFO or a link to a device is reported, not skipped
+        if (folder / NAME).exists():
             return folder / NAME
     for folder in folders:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "ccaudit" in _pyproject(candidate).get("tool", {}):
+        if candidate.exists() and "ccaudit" in _pyproject(candidate).get("tool", {}):
             return candidate
     return None
 
@@ -56,11 +56,12 @@ def _pyproject(path: Path) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
+    from ccaudit.files import describe, read_text
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+        return tomllib.loads(read_text(path))
+    except (OSError, ValueError, RecursionError) as exc:  # TOMLDecodeError is a ValueError
+        raise ConfigError(f"{path}: cannot read: {describe(exc)}") from None
 
 
 def _yaml(path: Path) -> Any:
@@ -131,7 +132,7 @@ def _config(data: dict[str, Any], path: Path) -> Config:
                               item.get("until")))
     rulesets = tuple(r if r in BUILTIN else str(folder / r) for r in data.get("rulesets", ()))
     for name, original in zip(rulesets, data.get("rulesets", ()), strict=True):
-        if name not in BUILTIN and not Path(name).is_file():
+        if name not in BUILTIN and not Path(name).exists():
             raise ConfigError(f"{path}: rulesets: {original!r} is neither a built-in ruleset "
                               f"({', '.join(BUILTIN)}) nor a file")
     for key in ("select", "ignoreControls"):
@@ -143,8 +144,12 @@ def _config(data: dict[str, Any], path: Path) -> Config:
 
 
 def _anchored(globs: Iterable[str], folder: Path) -> tuple[str, ...]:
-    """Globs of a configuration file are relative to its folder, wherever ccaudit runs from."""
-    return tuple(str(folder.resolve() / glob) for glob in globs)
+    """Globs of a configuration file are relative to its folder, wherever ccaudit runs from
+    (normalised as displayed paths are; os.path, not pathlib: a long list stays cheap)."""
+    import os
+
+    root = str(folder.resolve())
+    return tuple(os.path.normpath(os.path.join(root, glob)) for glob in globs)
 
 
 def _check_date(text: str | None, path: Path) -> None:

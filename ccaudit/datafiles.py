@@ -50,16 +50,17 @@ def _read(path: Path) -> Any:
 
 
 def read_yaml(path: Path, allow_empty: bool = False) -> Any:
-    """The one YAML document of ``path`` (YAML 1.2 scalars); RulesetError, located, if it has none.
+    """The one YAML document of a regular file within the size bound (YAML 1.2 scalars); any
+    problem is a RulesetError naming the file. With ``allow_empty``, a file without any
+    document (empty or comments only) is None."""
+    from ccaudit.files import describe, read_text
 
-    With ``allow_empty``, a file without any document (empty or comments only) is None."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(f"{path}: cannot read: {exc}") from None
-    documents, error = load_text(text)
-    if error is None and len(documents) == 1:
-        error = build_value(documents[0]) or next(iter(documents[0].problems), None)
+        documents, error = load_text(read_text(path))
+        if error is None and len(documents) == 1:
+            error = build_value(documents[0]) or next(iter(documents[0].problems), None)
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: also an integer of 4,300+ digits
+        raise RulesetError(f"{path}: cannot read: {describe(exc)}") from None
     if error is not None:
         raise RulesetError(f"{path}:{error.span.line}:{error.span.column}: {error.message}")
     if allow_empty and not documents:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from ccaudit.errors import PathNotFound
 
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__", ".tox", ".mypy_cache"})
+# Folders never walked into (tools' caches, virtual environments, build output); naming one
+# as a PATH checks it all the same.
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", "build",
+                       "dist", "site-packages"})
 SUFFIXES = (".yaml", ".yml")
 STDIN = "-"  # the PATH that stands for standard input: one manifest, shown as STDIN_NAME
 STDIN_NAME = "<stdin>"
@@ -28,37 +34,123 @@ def display_path(path: str) -> str:
     return absolute.replace(os.sep, "/")
 
 
+class Globs:
+    """Globs against displayed paths (absolute globs against absolute paths): ``*`` and ``**``
+    cross folders; a folder matches what lies below it. Compiled once per run (fnmatch keeps
+    32,768 compiled patterns: a longer exclude list was compiled again for every path)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = tuple(patterns)
+        self.relative = _Patterns(p for p in patterns if not os.path.isabs(p))
+        self.absolute = _Patterns(p for p in patterns if os.path.isabs(p))
+
+    def __call__(self, shown: str) -> bool:
+        return self.relative.match(shown) or (bool(self.absolute) and self.absolute.match(os.path.abspath(shown)))
+
+
+class _Patterns:
+    """Plain paths in a set (the folders above a path looked up too); the others by the plain
+    text before their first wildcard, compiled only when a path starts with that text."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = tuple(patterns)
+        self.exact = frozenset(p for p in patterns if not _is_wild(p))
+        self.folders = frozenset(p.rstrip("/") for p in self.exact)
+        self.wild: dict[str, list[str]] = {}
+        for pattern in patterns:
+            if _is_wild(pattern):
+                self.wild.setdefault(_WILD.split(pattern, 1)[0], []).append(pattern)
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.wild)
+
+    def match(self, target: str) -> bool:
+        if target in self.exact or any(target[:i] in self.folders for i, c in enumerate(target) if c == "/"):
+            return True
+        prefixes = (target[:i] for i in range(len(target) + 1))
+        return any(self._regex(p).match(target) for prefix in prefixes for p in self.wild.get(prefix, ()))
+
+    def _regex(self, pattern: str) -> re.Pattern[str]:
+        compiled = self._compiled.get(pattern)
+        if compiled is None:
+            from fnmatch import translate
+
+            compiled = self._compiled[pattern] = re.compile(_below(translate(pattern.rstrip("/")),
+                                                                   pattern.endswith("/")))
+        return compiled
+
+
+def _below(regex: str, only: bool) -> str:
+    """fnmatch's ``(?s:...)\\Z`` for a folder, extended to what lies below it (``only``: not itself)."""
+    return regex.removesuffix("\\Z") + ("(?s:/.*)" if only else "(?s:/.*)?") + "\\Z"
+
+
+_WILD = re.compile(r"[*?[]")
+
+
+def _is_wild(pattern: str) -> bool:
+    return _WILD.search(pattern) is not None
+
+
+@lru_cache(maxsize=256)
+def globs(patterns: tuple[str, ...]) -> Globs:
+    return Globs(patterns)
+
+
 def matches(shown: str, pattern: str) -> bool:
-    """A glob against a displayed path (an absolute glob against the absolute path): ``*`` and
-    ``**`` cross folders; a folder matches what lies below it."""
-    from fnmatch import fnmatch
-
-    target = os.path.abspath(shown) if os.path.isabs(pattern) else shown
-    return fnmatch(target, pattern) or fnmatch(target, pattern.rstrip("/") + "/*")
+    """One glob against a displayed path (see ``Globs``)."""
+    return globs((pattern,))(shown)
 
 
-def excluded(path: str, patterns: Iterable[str]) -> bool:
-    shown = display_path(path)
-    return any(matches(shown, p) for p in patterns)
+def excluded(path: str, patterns: Globs) -> bool:
+    return patterns(display_path(path))
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[Candidate]:
-    """Files named directly (any extension), then YAML files found under folders, sorted."""
-    exclude = tuple(exclude)
+    """Files named directly (any extension) and YAML files found under folders, each file and
+    each folder once however many names or links lead to it.
+
+    Symbolic links met in folders are followed last, so that a file reached both by its own
+    name and through a link is reported under its own name.
+    """
+    skip = Globs(exclude)
     for path in paths:
         if path != STDIN and not os.path.lexists(path):
             raise PathNotFound(path)
+    seen: set[tuple[int, int]] = set()  # (st_dev, st_ino) of the files and folders already taken
+    links: deque[str] = deque()  # symbolic links met while walking, followed after everything else
     for path in paths:
-        if path != STDIN and excluded(path, exclude):
-            continue
-        if os.path.isdir(path):
-            yield from _walk(path, exclude)
-        else:
-            yield Candidate(path)
+        if path == STDIN or not excluded(path, skip):
+            yield from _visit(path, skip, seen, links)
+    while links:
+        yield from _visit(links.popleft(), skip, seen, links, walking=True)
 
 
-def _walk(top: str, exclude: tuple[str, ...]) -> Iterator[Candidate]:
-    """Depth-first, following links, reporting a link back into an ancestor as a loop."""
+def _visit(path: str, exclude: Globs, seen: set[tuple[int, int]], links: deque[str],
+           walking: bool = False) -> Iterator[Candidate]:
+    if os.path.isdir(path):
+        yield from _walk(path, exclude, seen, links)
+    elif (not walking or _wanted_file(path)) and _first_visit(path, seen):
+        yield Candidate(path)
+
+
+def _first_visit(path: str, seen: set[tuple[int, int]]) -> bool:
+    """False for a file or folder already taken under another name; a path that cannot be
+    stat'ed is taken (reading it reports why)."""
+    identity = _identity(path)
+    if identity is None:
+        return True
+    if identity in seen:
+        return False
+    seen.add(identity)
+    return True
+
+
+def _walk(top: str, exclude: Globs, seen: set[tuple[int, int]], links: deque[str]
+          ) -> Iterator[Candidate]:
+    """Depth-first, following links, reporting a link back into an ancestor as a loop and
+    walking a folder reached again through another link only once."""
     stack: list[tuple[str, frozenset[tuple[int, int]]]] = [(top, frozenset())]
     while stack:
         folder, ancestors = stack.pop()
@@ -68,22 +160,35 @@ def _walk(top: str, exclude: tuple[str, ...]) -> Iterator[Candidate]:
         except OSError as exc:
             yield Candidate(folder, f"cannot read folder: {exc.strerror}")
             continue
-        here = ancestors | {(info.st_dev, info.st_ino)}
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        here = ancestors | {identity}
         subfolders = []
         for entry in entries:
             path = os.path.join(folder, entry.name)
             if excluded(path, exclude):
                 continue
-            if _is_dir(entry):
-                if entry.name in SKIP_DIRS:
-                    continue
-                if _identity(path) in here:
-                    yield Candidate(path, "directory loop: this link leads back into a folder above it")
-                    continue
+            is_dir = _is_dir(entry)
+            if is_dir and entry.name in SKIP_DIRS or not (is_dir or entry.name.endswith(SUFFIXES)):
+                continue
+            if is_dir and _identity(path) in here:
+                yield Candidate(path, "directory loop: this link leads back into a folder above it")
+            elif entry.is_symlink():
+                links.append(path)
+            elif is_dir:
                 subfolders.append((path, here))
-            elif entry.name.endswith(SUFFIXES):
+            elif _wanted_file(path) and _first_visit(path, seen):
                 yield Candidate(path)
         stack.extend(reversed(subfolders))
+
+
+def _wanted_file(path: str) -> bool:
+    """Regular files, and paths that cannot be stat'ed (a dangling link: reading reports it).
+    A FIFO, socket or device met in a folder is skipped: reading it could block or never end,
+    and nobody keeps a manifest in one."""
+    return os.path.isfile(path) or not os.path.exists(path)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

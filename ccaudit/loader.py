@@ -20,9 +20,9 @@ import yaml
 from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ccaudit.files import MAX_BYTES, read_bytes
 from ccaudit.model import FILE_START, Path, Span
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_ALIAS_NODES = 100_000
 MAX_INT_DIGITS = 4300  # Python's own limit for converting between text and int
@@ -277,8 +277,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 
 def read_file(path: str, max_bytes: int = MAX_BYTES) -> LoadedFile:
     """Read, decode and compose one file. OSErrors are the caller's (reported at 1:1)."""
-    with open(path, "rb") as handle:
-        return load_bytes(handle.read(max_bytes + 1), max_bytes)
+    return load_bytes(read_bytes(path, max_bytes), max_bytes)
 
 
 def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:

@@ -166,7 +166,7 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
         from ccaudit.suppress import apply
 
         ran = {c for m in manifests for c in m.controls}
-        findings = [f for f in apply(findings, loaded.lines, ran, shown, repo_path, config.policy)
+        findings = [f for f in apply(findings, loaded, bool(manifests), ran, shown, repo_path, config.policy)
                     if config.selection.wants(f.id)]
     return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
 

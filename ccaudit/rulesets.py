@@ -149,7 +149,7 @@ def load_ruleset(name_or_path: str) -> Ruleset:
     if name_or_path in builtin_ids():
         return builtin(name_or_path)
     path = FsPath(name_or_path)
-    if not path.is_file():
+    if not path.exists():  # a FIFO or a device is a file too, and read_yaml says why it cannot be read
         known = ", ".join(builtin_ids())
         raise RulesetError(f"unknown ruleset {name_or_path!r}: not a built-in ({known}) and not a file")
     data = read_yaml(path)

@@ -9,10 +9,13 @@ file's first comment block.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
+from yaml.nodes import MappingNode, Node, ScalarNode
+
 from ccaudit.discover import matches
+from ccaudit.loader import LoadedFile
 from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive
 from ccaudit.rulesets import catalog, find_control
 
@@ -20,6 +23,14 @@ NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
 _ADDRESSED = re.compile(r"#\s*ccaudit\b")  # a comment speaking to ccaudit, well-formed or not
 _SYNTAX = re.compile(r"#\s*ccaudit:\s(?P<kind>ignore|ignore-file)\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The words of a directive's fields. Each alternative starts with its own character and
+# runs of ordinary characters match at once ("unrolled" loops), so matching is linear.
+_BLANKS = re.compile(r"\s*")
+_DOUBLE = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_WORD = re.compile(rf"""(?:{_DOUBLE}|'[^']*'|\\.|[^\s"'\\]+)+""", re.DOTALL)
+_PIECE = re.compile(r""""(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"|'(?P<single>[^']*)'|\\(?P<escaped>.)|(?P<plain>[^"'\\]+)""",
+                    re.DOTALL)
+_DOUBLE_ESCAPE = re.compile(r'\\(["\\])')  # inside "...", a backslash escapes only " and itself
 
 
 class Directive(NamedTuple):
@@ -38,41 +49,80 @@ class Directive(NamedTuple):
 # ---- parsing -------------------------------------------------------------------------
 
 
-def parse_directives(lines: Sequence[str]) -> list[Directive]:
-    header = _first_comment_block(lines)
+def comment_columns(lines: Sequence[str], roots: Sequence[Node], stop: int | None = None) -> dict[int, int]:
+    """Line number -> the 0-based column where that line's YAML comment begins.
+
+    A ``#`` at the start of a line or after a blank begins a comment unless a quoted or block
+    scalar covers it: the composed nodes' marks say where those are, so text inside
+    ``|``, ``>``, ``'...'`` or ``"..."`` (on one line or several, in flow or block style) is never
+    read as a comment. Lines from ``stop`` on (where the YAML could not be read) are left out.
+    One pass over the lines and one over the nodes.
+    """
+    regions = _quoted_regions(roots)
+    columns: dict[int, int] = {}
+    k = 0
+    for number, text in enumerate(lines[: None if stop is None else stop - 1], 1):
+        index = text.find("#")
+        while index != -1:
+            if index == 0 or text[index - 1] in " \t":
+                where = (number - 1, index)
+                while k < len(regions) and regions[k][1] <= where:
+                    k += 1
+                if k == len(regions) or where < regions[k][0]:
+                    columns[number] = index
+                    break
+            index = text.find("#", index + 1)
+    return columns
+
+
+Mark = tuple[int, int]  # 0-based (line, column), as libyaml counts them
+
+
+def _quoted_regions(roots: Sequence[Node]) -> list[tuple[Mark, Mark]]:
+    """Where quoted and block scalars lie, sorted; a block scalar's text starts on the line
+    after its ``|`` or ``>`` (a comment may follow the indicator). Plain scalars cannot hold
+    a comment (``" #"`` ends them) and are left out."""
+    regions: list[tuple[Mark, Mark]] = []
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: its marks are its anchor's
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            if node.style:
+                start, end = node.start_mark, node.end_mark
+                first = (start.line + 1, 0) if node.style in "|>" else (start.line, start.column)
+                regions.append((first, (end.line, end.column)))
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        else:
+            stack.extend(node.value)
+    return sorted(regions)
+
+
+def comment_only(lines: Sequence[str], columns: Mapping[int, int], number: int) -> bool:
+    """Whether line ``number`` holds a comment and nothing else."""
+    column = columns.get(number)
+    return column is not None and not lines[number - 1][:column].strip()
+
+
+def parse_directives(lines: Sequence[str], columns: Mapping[int, int]) -> list[Directive]:
+    header = _first_comment_block(lines, columns)
     found = []
-    for number, text in enumerate(lines, 1):
-        start = comment_start(text) if "ccaudit" in text else None
-        if start is not None and _ADDRESSED.match(text, start):
+    for number, start in columns.items():
+        text = lines[number - 1]
+        if _ADDRESSED.match(text, start):
             span = Span(number, start + 1, number, len(text) + 1)
             found.append(_parse(text[start:], number, span, not text[:start].strip(), number <= header))
     return found
 
 
-def comment_start(line: str) -> int | None:
-    """Where the YAML comment of a line begins: a ``#`` at the start or after a blank, outside
-    quoted scalars (a quote opens one only where a scalar can begin)."""
-    quote, index = None, 0
-    while index < len(line):
-        char, before = line[index], line[index - 1] if index else " "
-        if quote == '"' and char == "\\":
-            index += 1  # an escaped character
-        elif quote == "'" and line.startswith("''", index):
-            index += 1  # '' is a quote inside a single-quoted scalar
-        elif quote is not None and char == quote:
-            quote = None
-        elif quote is None and char in "\"'" and before in " \t[{,:":
-            quote = char
-        elif quote is None and char == "#" and before in " \t":
-            return index
-        index += 1
-    return None
-
-
-def _first_comment_block(lines: Sequence[str]) -> int:
+def _first_comment_block(lines: Sequence[str], columns: Mapping[int, int]) -> int:
     """The last line number of the leading comment (and blank or ``---``) lines."""
     for number, text in enumerate(lines, 1):
-        if text.strip() and not text.lstrip().startswith("#") and text.strip() != "---":
+        if text.strip() not in ("", "---") and not comment_only(lines, columns, number):
             return number - 1
     return len(lines)
 
@@ -84,9 +134,7 @@ def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool)
                          '# ccaudit: ignore[CCA205] reason="..." [until=YYYY-MM-DD]')
     file_wide = match["kind"] == "ignore-file"
     try:
-        from shlex import split
-
-        fields = dict(_field(token) for token in split(match["rest"], comments=True))
+        fields = dict(_field(token) for token in _tokens(match["rest"]))
     except ValueError as exc:
         return Directive(line, span, file_wide, own_line, problem=f"malformed suppression: {exc}")
     ids, unknown = _control_ids(match["ids"])
@@ -94,6 +142,25 @@ def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool)
                           fields.pop("until", None))
     problem = _problem(directive, unknown, sorted(fields), in_header)
     return directive._replace(problem=problem) if problem else directive
+
+
+def _tokens(text: str) -> Iterator[str]:
+    """Shell-like words (``reason="two words"``), up to a ``#`` that starts a word; linear in
+    the text (each character is looked at a bounded number of times)."""
+    position = _BLANKS.match(text).end()  # type: ignore[union-attr]
+    while position < len(text) and text[position] != "#":
+        match = _WORD.match(text, position)
+        end = match.end() if match else position
+        if end < len(text) and not text[end].isspace():
+            raise ValueError("No closing quotation" if text[end] in "\"'" else "No escaped character")
+        yield _PIECE.sub(_unquote, text[position:end])
+        position = _BLANKS.match(text, end).end()  # type: ignore[union-attr]
+
+
+def _unquote(piece: re.Match[str]) -> str:
+    if piece["double"] is not None:
+        return _DOUBLE_ESCAPE.sub(r"\1", piece["double"])
+    return next(p for p in (piece["single"], piece["escaped"], piece["plain"]) if p is not None)
 
 
 def _field(token: str) -> tuple[str, str]:
@@ -142,33 +209,47 @@ def is_date(text: str) -> bool:
 # ---- applying ------------------------------------------------------------------------
 
 
-def apply(findings: list[Finding], lines: Sequence[str], evaluated: Iterable[str], file: str, repo_file: str,
-          policy: Policy) -> list[Finding]:
-    """The whole stage for one file: inline directives, then configuration waivers, then the baseline."""
-    if policy.inline and has_directive(lines):
+def apply(findings: list[Finding], loaded: LoadedFile, has_manifest: bool, evaluated: Iterable[str], file: str,
+          repo_file: str, policy: Policy) -> list[Finding]:
+    """The whole stage for one file: inline directives (only in a file with a manifest: any
+    other YAML may say ``# ccaudit`` for its own reasons), then configuration waivers, then
+    the baseline."""
+    if policy.inline and has_manifest and has_directive(loaded.lines):
         from ccaudit.evaluate import number_occurrences
 
-        found = apply_inline(findings, parse_directives(lines), lines, evaluated, (file, repo_file), policy.day())
+        lines = loaded.lines
+        columns = comment_columns(lines, [d.node for d in loaded.documents],
+                                  loaded.error.span.line if loaded.error else None)
+        found = apply_inline(findings, parse_directives(lines, columns), Source(lines, columns), evaluated,
+                             (file, repo_file), policy.day())
         findings = number_occurrences(found)
     if policy.waivers:
         findings = apply_waivers(findings, policy.waivers, policy.day())
     return apply_baseline(findings, policy.baseline) if policy.baseline else findings
 
 
+class Source(NamedTuple):
+    """A file's lines and where their comments begin."""
+
+    lines: Sequence[str]
+    columns: Mapping[int, int]
+
+
 def suppressible_inline(finding: Finding) -> bool:
     return finding.id not in NOT_INLINE and finding.suppressible
 
 
-def apply_inline(findings: list[Finding], directives: list[Directive], lines: Sequence[str],
+def apply_inline(findings: list[Finding], directives: list[Directive], source: Source,
                  evaluated: Iterable[str], file: tuple[str, str], today: str) -> list[Finding]:
-    """``file`` is (displayed path, repository path)."""
-    """Mark findings that a valid, unexpired directive covers; report bad (CCA005) and unused (CCA006) ones."""
+    """Mark findings that a valid, unexpired directive covers; report bad (CCA005) and unused (CCA006) ones.
+
+    ``file`` is (displayed path, repository path)."""
     out: list[Finding] = []
     used: set[tuple[int, str]] = set()
     expired = {d.line for d in directives if d.problem is None and d.until is not None and d.until < today}
     problems = {d.line: f"expired on {d.until}" for d in directives if d.line in expired}
     for finding in findings:
-        directive = next((d for d in _covering(directives, finding, lines)
+        directive = next((d for d in _covering(directives, finding, source)
                           if d.problem is None and finding.id in d.ids), None)
         if directive is None:
             out.append(finding)
@@ -181,15 +262,15 @@ def apply_inline(findings: list[Finding], directives: list[Directive], lines: Se
             out.append(finding._replace(message=f"{finding.message} (its suppression expired on {directive.until})"))
         else:
             out.append(finding._replace(suppressed=Suppression("inline", directive.reason, directive.until)))
-    out.extend(_directive_findings(directives, used, problems, set(evaluated), file, lines))
+    out.extend(_directive_findings(directives, used, problems, set(evaluated), file, source.lines))
     return out
 
 
-def _covering(directives: list[Directive], finding: Finding, lines: Sequence[str]) -> list[Directive]:
+def _covering(directives: list[Directive], finding: Finding, source: Source) -> list[Directive]:
     """Directives that apply at the finding's line: on it, in the comment block above it, file-wide."""
     line = finding.span.line
     above = line - 1
-    while above >= 1 and lines[above - 1].lstrip().startswith("#"):
+    while above >= 1 and comment_only(source.lines, source.columns, above):
         above -= 1
     return [d for d in directives if d.file_wide or d.line == line or (d.own_line and above < d.line < line)]
 
