@@ -161,14 +161,15 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
     baseline = baseline or settings.baseline
     policy = Policy(not no_inline_suppressions and settings.inline_suppressions is not False, settings.waivers,
                     _baseline(baseline) if baseline else {})
+    fmt = fmt or _default_format()
     config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
                        assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
-                       jobs=jobs, stdin=_stdin(paths), when=_when(as_of, include_proposed))
+                       jobs=jobs, stdin=_stdin(paths), when=_when(as_of, include_proposed),
+                       checked_keys=fmt == "junit" or bool(reports.get("report_junit")))
     result = run(config)
     if write_baseline:
         _write_baseline(result, write_baseline)
     options = ReportOptions(_use_color(color, output), sarif_include_suppressed)
-    fmt = fmt or _default_format()
     if output or not write_baseline:  # --write-baseline says one line instead of the report
         _write(REPORTERS[fmt](result, options), output, options.color)
     _write_extra_reports(result, options, reports)

@@ -118,7 +118,7 @@ def _dates_to_text(data: Any) -> Any:
 
 
 def _config(data: dict[str, Any], path: Path) -> Config:
-    from ccaudit.rulesets import BUILTIN, find_control
+    from ccaudit.rulesets import builtin_ids, find_control
 
     data = _dates_to_text(data)
     folder = path.parent
@@ -130,11 +130,12 @@ def _config(data: dict[str, Any], path: Path) -> Config:
         _check_date(item.get("until"), path)
         waivers.append(Waiver(control.id, _anchored(item.get("paths", ()), folder), item["reason"].strip(),
                               item.get("until")))
-    rulesets = tuple(r if r in BUILTIN else str(folder / r) for r in data.get("rulesets", ()))
+    builtins = builtin_ids()
+    rulesets = tuple(r if r in builtins else str(folder / r) for r in data.get("rulesets", ()))
     for name, original in zip(rulesets, data.get("rulesets", ()), strict=True):
-        if name not in BUILTIN and not Path(name).exists():
+        if name not in builtins and not Path(name).exists():
             raise ConfigError(f"{path}: rulesets: {original!r} is neither a built-in ruleset "
-                              f"({', '.join(BUILTIN)}) nor a file")
+                              f"({', '.join(builtins)}) nor a file")
     for key in ("select", "ignoreControls"):
         _check_controls(data.get(key, ()), key, path)
     baseline = str(folder / data["baseline"]) if "baseline" in data else None

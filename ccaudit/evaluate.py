@@ -7,8 +7,8 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
-from ccaudit.loader import Document, LoadProblem, locate
-from ccaudit.model import Finding, Path, Requirement, Severity, Upcoming
+from ccaudit.loader import Document, LoadProblem, build_value, load_text, locate
+from ccaudit.model import CATEGORIES, Basis, Finding, Path, Severity, Upcoming, dotted, fingerprint_of
 from ccaudit.regions import region_table
 from ccaudit.rulesets import (
     Control,
@@ -16,13 +16,13 @@ from ccaudit.rulesets import (
     Ruleset,
     When,
     applicable,
+    builtin_ids,
     catalog,
     did_you_mean,
     personal_data,
     standard,
     upcoming,
 )
-from ccaudit.validate import dotted
 
 
 class Selection(NamedTuple):
@@ -151,13 +151,11 @@ def _always_on(control_id: str) -> ControlStandard:
 
 
 def _unknown_regulations(where: Where, spec: Mapping[str, Any]) -> Iterator[Finding]:
-    from ccaudit.rulesets import BUILTIN
-
-    names = spec.get("regulations")
+    names, builtins = spec.get("regulations"), builtin_ids()
     for j, name in enumerate(names if isinstance(names, list) else ()):
-        if isinstance(name, str) and name not in BUILTIN:
+        if isinstance(name, str) and name not in builtins:
             path = ("spec", "regulations", j)
-            message = f"unknown ruleset {name!r} in spec.regulations (built-in: {', '.join(BUILTIN)})"
+            message = f"unknown ruleset {name!r} in spec.regulations (built-in: {', '.join(builtins)})"
             yield problem_finding(LoadProblem("CCA002", locate(where.document.node, path), message, path), where)
 
 
@@ -173,17 +171,17 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
                    suppressible=suppressible, named_path=where.named(hit.path))
 
 
-def _proposed(requirements: tuple[Requirement, ...], std: ControlStandard) -> str:
+def _proposed(requirements: tuple[Basis, ...], std: ControlStandard) -> str:
     """`` (proposed rule: hipaa)`` when a binding requirement is only proposed (a preview)."""
     proposed = {r.ruleset for r in std.requirements if r.proposed}
     named = sorted(proposed & {r.ruleset for r in requirements if r.binding}) if requirements else []
     return f" (proposed rule: {', '.join(named)}; not in force)" if named else ""
 
 
-_REQUIREMENTS: dict[tuple[Requirement, ...], tuple[Requirement, ...]] = {}
+_REQUIREMENTS: dict[tuple[Basis, ...], tuple[Basis, ...]] = {}
 
 
-def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ...], Severity]:
+def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Basis, ...], Severity]:
     """Each requiring ruleset's own value, which of them bind, and the finding's severity.
 
     Equal requirement lists are shared between findings (most findings carry one of a few).
@@ -192,7 +190,7 @@ def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ..
         return (), std.control.severity
     effective = std.parameters.get(hit.param) if hit.param else None
     if effective is None:
-        out = tuple(Requirement(r.ruleset, r.refs()) for r in std.requirements)
+        out = tuple(Basis(r.ruleset, r.refs()) for r in std.requirements)
         return _REQUIREMENTS.setdefault(out, out), std.severity
     breaks: Callable[[Any], bool] = hit.breaks or (lambda _: True)
     out_list, broken = [], []
@@ -203,11 +201,25 @@ def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Requirement, ..
         is_broken = breaks(own)
         binds = is_broken and (effective.merge == "union" or own == effective.value)
         value = tuple(own) if isinstance(own, list) else own
-        out_list.append(Requirement(r.ruleset, r.refs(hit.param), value, binds))
+        out_list.append(Basis(r.ruleset, r.refs(hit.param), value, binds))
         if is_broken:
             broken.append(r.severity)
     out = tuple(out_list)
     return _REQUIREMENTS.setdefault(out, out), max(broken, default=std.severity)
+
+
+@cache
+def checked_keys() -> Mapping[str, tuple[str, ...]]:
+    """Per control, the manifest keys it checks: the paths it names on a manifest that sets nothing
+    but every data category (every ruleset applied). Controls of list items (tools, vendors) have none."""
+    text = ("apiVersion: ccaudit/v1\nkind: AgentDeployment\nmetadata: {name: x, owner: x}\n"
+            f"spec: {{dataCategories: [{', '.join(CATEGORIES)}]}}\n")
+    document = load_text(text)[0][0]
+    build_value(document)
+    keys: dict[str, dict[str, None]] = {}
+    for finding in evaluate(Where("", "", [], document, None), Scope(assume_all=True), [], []):
+        keys.setdefault(finding.id, {})[finding.named_path] = None
+    return {control: tuple(paths) for control, paths in keys.items()}
 
 
 # ---- fingerprints --------------------------------------------------------------------
@@ -225,24 +237,4 @@ def named_path(value: Any, path: Path) -> str:
         else:
             out += f".{part}" if out else part
             node = node.get(part) if isinstance(node, dict) else None
-    return out
-
-
-
-def fingerprint_of(parts: tuple[str, ...]) -> str:
-    import hashlib  # only runs with findings: a clean file does not pay for it
-
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
-
-
-def number_occurrences(findings: list[Finding]) -> list[Finding]:
-    """Findings whose fingerprints are equal get an occurrence number mixed in (the first keeps its own)."""
-    seen: dict[str, int] = {}
-    out = []
-    for finding in findings:
-        count = seen.get(finding.fingerprint, 0)
-        seen[finding.fingerprint] = count + 1
-        if count:
-            finding = finding._replace(fingerprint=fingerprint_of((finding.fingerprint, str(count))))
-        out.append(finding)
     return out

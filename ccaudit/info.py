@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from ccaudit.errors import Stop
-from ccaudit.model import Citation
+from ccaudit.render import cite, flow
 from ccaudit.reporters.json import upcoming_row
 from ccaudit.rulesets import (
-    BUILTIN,
     Control,
     ControlStandard,
-    Requirement,
+    ControlRequirement,
     Ruleset,
     When,
     applicable,
     builtin,
+    builtin_ids,
     catalog,
     find_control,
     load_ruleset,
@@ -25,16 +24,6 @@ from ccaudit.rulesets import (
     standard,
     upcoming,
 )
-
-
-def _cite(citations: Iterable[Citation]) -> str:
-    return "; ".join(c.ref + ("" if c.verified else " [unverified]") for c in citations)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(value)
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 # ---- standard ------------------------------------------------------------------------
@@ -49,7 +38,7 @@ def standard_rows(merged: dict[str, ControlStandard]) -> list[dict[str, Any]]:
                 else [r for r, v in effective.by_ruleset.items() if v]
             rows.append({
                 "control": control_id, "parameter": name, "merge": effective.merge, "value": effective.value,
-                "binding": [{"ruleset": r, "citation": _cite(by_ruleset[r].refs(name))} for r in binding],
+                "binding": [{"ruleset": r, "citation": cite(by_ruleset[r].refs(name))} for r in binding],
                 "others": {r: v for r, v in effective.by_ruleset.items() if r not in binding},
             })
     return rows
@@ -85,8 +74,8 @@ def _standard_text(report: dict[str, Any]) -> str:
     table = [("parameter", "effective", "binding (citation)", "other rulesets")]
     for row in report["parameters"]:
         binding = "; ".join(f"{b['ruleset']}: {b['citation']}" for b in row["binding"])
-        others = ", ".join(f"{r} {_show(v)}" for r, v in row["others"].items()) or "-"
-        table.append((f"{row['control']} {row['parameter']} ({row['merge']})", _show(row["value"]), binding, others))
+        others = ", ".join(f"{r} {flow(v)}" for r, v in row["others"].items()) or "-"
+        table.append((f"{row['control']} {row['parameter']} ({row['merge']})", flow(row["value"]), binding, others))
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for row in table:
         lines.append("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)).rstrip())
@@ -99,7 +88,7 @@ def _upcoming_text(rows: list[dict[str, Any]]) -> list[str]:
         return []
     out = ["", "Upcoming (not yet in force; they apply from the date shown)"]
     for row in rows:
-        what = f"{row['parameter']} {_show(row['value'])}" if row["parameter"] else "required"
+        what = f"{row['parameter']} {flow(row['value'])}" if row["parameter"] else "required"
         out.append(f"  {row['effective']}  {row['ruleset']}  {row['control']} {what}  ({row['citation']})")
     return out
 
@@ -111,14 +100,14 @@ def _requirers(control: Control, rulesets: tuple[Ruleset, ...], when: When) -> l
     return [_requirer(r.requirements[control.id], when) for r in rulesets if control.id in r.requirements]
 
 
-def _requirer(requirement: Requirement, when: When) -> dict[str, Any]:
+def _requirer(requirement: ControlRequirement, when: When) -> dict[str, Any]:
     out = {"ruleset": requirement.ruleset, "severity": str(requirement.severity),
-           "parameters": dict(requirement.parameters), "citation": _cite(requirement.citations)}
+           "parameters": dict(requirement.parameters), "citation": cite(requirement.citations)}
     state = _state(requirement, when)
     return {**out, "effective": requirement.effective, "status": state} if state != "in force" else out
 
 
-def _state(requirement: Requirement, when: When) -> str:
+def _state(requirement: ControlRequirement, when: When) -> str:
     """``in force``, ``upcoming`` (from a later date) or ``proposed`` (merged only in a preview)."""
     if when.pending(requirement):
         return "upcoming"
@@ -133,7 +122,7 @@ def _when_note(requirer: dict[str, Any]) -> str:
 
 
 def rules_report(ruleset: str | None, fmt: str, when: When = When()) -> str:
-    rulesets = (load_ruleset(ruleset),) if ruleset else tuple(builtin(n) for n in BUILTIN)
+    rulesets = (load_ruleset(ruleset),) if ruleset else tuple(builtin(n) for n in builtin_ids())
     rows: list[dict[str, Any]] = []
     for control in catalog().values():
         requirers = _requirers(control, rulesets, when)
@@ -161,38 +150,7 @@ def rules_report(ruleset: str | None, fmt: str, when: When = When()) -> str:
 
 
 def explain_report(key: str) -> str | None:
+    from ccaudit.docs import page, text
+
     control = find_control(key)
-    if control is None:
-        return None
-    docs = control.docs
-    example = docs.get("example", {})
-    out = [f"{control.id} {control.slug} [{control.severity}]", control.title, "",
-           "What it does", _indent(docs.get("what", "")), "",
-           "Why it matters", _indent(docs.get("why", "")), ""]
-    requirers = [(r, r.requirements[control.id]) for r in (builtin(n) for n in BUILTIN) if control.id in r.requirements]
-    out.append("The law and the rulesets that require it")
-    if not requirers:
-        out.append("    always on (an input check)")
-    for ruleset, requirement in requirers:
-        params = ", ".join(f"{k} {_show(v)}" for k, v in requirement.parameters.items())
-        dated = f" [from {requirement.effective}]" if requirement.effective else ""
-        dated += " [proposed rule: counts only with --include-proposed]" if requirement.proposed else ""
-        out.append(f"    {ruleset.id}" + (f" ({params})" if params else "") + f" [{requirement.severity}]{dated}")
-        for citation in requirement.citations:
-            out.append(f"      {citation.ref}" + ("" if citation.verified else " [unverified: secondary sources only]"))
-            if citation.quote:
-                out.append(f"        \"{citation.quote}\"")
-        if requirement.note:
-            out.append(f"      note: {requirement.note}")
-    scope = "the manifest" if example.get("scope") == "file" else "under spec:"
-    out += ["", f"Failing example ({scope})", _indent(example.get("failing", "").rstrip()), "",
-            f"Passing example ({scope})", _indent(example.get("passing", "").rstrip()), ""]
-    if control.parameters:
-        out.append("Parameters")
-        out += [f"    {p.name} ({p.merge}, {p.type}): {p.description}" for p in control.parameters]
-        out.append("")
-    return "\n".join(out)
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else "" for line in text.strip("\n").splitlines())
+    return None if control is None else text(page(control.id))

@@ -29,6 +29,20 @@ class Severity(IntEnum):
 
 SEVERITIES = tuple(str(s) for s in sorted(Severity, reverse=True))
 
+# The manifest format's vocabulary, shared by the rulesets, the controls and the reports.
+CATEGORIES = ("contact", "account", "authentication", "payment_card", "financial", "government_id", "phi",
+              "special_category", "biometric", "precise_geolocation", "children")
+SENSITIVE = frozenset(CATEGORIES[2:])
+VERIFICATION = ("none", "knowledge", "voice_biometric", "otp", "mfa")  # weakest to strongest
+
+
+def dotted(path: Path) -> str:
+    """``spec.tools[2].scopes[0]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
 
 class Span(NamedTuple):
     """A region of a file: 1-based lines and columns (code points), end column exclusive."""
@@ -49,17 +63,14 @@ class Citation(NamedTuple):
     parameter: str | None = None  # backs only this parameter of the control (None: all of it)
 
 
-class Requirement(NamedTuple):
-    """One ruleset's requirement behind a finding, and whether it binds."""
+class Basis(NamedTuple):
+    """A finding's basis: one ruleset that requires what was broken, its citations, its own
+    value, and whether it binds (it set the effective value)."""
 
     ruleset: str
     citations: tuple[Citation, ...]
     value: Any = None
     binding: bool = True
-
-    @property
-    def citation(self) -> str:
-        return "; ".join(c.ref for c in self.citations)
 
 
 class Upcoming(NamedTuple):
@@ -88,7 +99,7 @@ class Finding(NamedTuple):
     path: str
     manifest: str | None
     message: str
-    requirements: tuple[Requirement, ...] = ()
+    requirements: tuple[Basis, ...] = ()  # the rulesets behind it
     remediation: str = ""
     fingerprint: str = ""
     source_line: str = ""
@@ -101,8 +112,27 @@ class Finding(NamedTuple):
         return (self.file, self.span.line, self.span.column, self.id, self.message)
 
     @property
-    def binding(self) -> tuple[Requirement, ...]:
+    def binding(self) -> tuple[Basis, ...]:
         return tuple(r for r in self.requirements if r.binding)
+
+
+def fingerprint_of(parts: tuple[str, ...]) -> str:
+    import hashlib  # only runs with findings: a clean file does not pay for it
+
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def number_occurrences(findings: list[Finding]) -> list[Finding]:
+    """Findings whose fingerprints are equal get an occurrence number mixed in (the first keeps its own)."""
+    seen: dict[str, int] = {}
+    out = []
+    for finding in findings:
+        count = seen.get(finding.fingerprint, 0)
+        seen[finding.fingerprint] = count + 1
+        if count:
+            finding = finding._replace(fingerprint=fingerprint_of((finding.fingerprint, str(count))))
+        out.append(finding)
+    return out
 
 
 class ManifestResult(NamedTuple):
@@ -130,6 +160,7 @@ class RunResult(NamedTuple):
     files: tuple[FileResult, ...]
     baseline_fixed: tuple[str, ...] = ()  # baseline entries that no longer occur
     as_of: str | None = None  # YYYY-MM-DD the run judged the law as of
+    checked_keys: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # control -> the manifest keys it checks
 
     @property
     def upcoming(self) -> tuple[Upcoming, ...]:

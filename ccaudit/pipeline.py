@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import NamedTuple
 
@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
-from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, evaluate, number_occurrences, problem_finding
+from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, checked_keys, evaluate, problem_finding
 from ccaudit.loader import (
     MANIFEST_KIND,
     MAX_BYTES,
@@ -30,7 +30,7 @@ from ccaudit.loader import (
     locate,
     read_file,
 )
-from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, Upcoming, printable
+from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, Upcoming, number_occurrences, printable
 from ccaudit.rulesets import Ruleset, When
 from ccaudit.validate import validate
 
@@ -46,6 +46,7 @@ class RunConfig(NamedTuple):
     jobs: int | None = None  # worker processes; None: one per CPU for many files, else 1
     stdin: bytes = b""  # what `-` stands for: standard input, read by the caller
     when: When = When()  # the day the law is taken as of (--as-of), and --include-proposed
+    checked_keys: bool = False  # record the keys each control that ran checks (JUnit's passing cases)
 
     @property
     def scope(self) -> Scope:
@@ -69,7 +70,13 @@ def run(config: RunConfig) -> RunResult:
     files.sort(key=lambda r: r.file)  # every report lists files in one order
     seen = {f.fingerprint for r in files for f in r.findings}
     fixed = tuple(sorted(d for fp, d in config.policy.baseline.items() if fp not in seen))
-    return RunResult(tuple(files), fixed, config.when.as_of)
+    return RunResult(tuple(files), fixed, config.when.as_of, _checked_keys(files) if config.checked_keys else {})
+
+
+def _checked_keys(files: list[FileResult]) -> Mapping[str, tuple[str, ...]]:
+    """The keys each control that ran checks (JUnit names a passing case per key)."""
+    ran = {c for r in files for m in r.manifest_results for c in m.controls}
+    return {c: keys for c, keys in checked_keys().items() if c in ran} if ran else {}
 
 
 def _workers(jobs: int | None, files: int) -> int:

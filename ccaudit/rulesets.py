@@ -17,14 +17,10 @@ from typing import Any, NamedTuple
 
 from ccaudit.datafiles import builtin_data, read_yaml
 from ccaudit.errors import RulesetError
-from ccaudit.model import Citation, Severity, Upcoming
+from ccaudit.model import CATEGORIES, SENSITIVE, VERIFICATION, Citation, Severity, Upcoming
 from ccaudit.regions import region_table
+from ccaudit.render import cite
 from ccaudit.resources import schema_file
-
-CATEGORIES = ("contact", "account", "authentication", "payment_card", "financial", "government_id", "phi",
-              "special_category", "biometric", "precise_geolocation", "children")
-SENSITIVE = frozenset(CATEGORIES[2:])
-VERIFICATION = ("none", "knowledge", "voice_biometric", "otp", "mfa")
 
 
 class Parameter(NamedTuple):
@@ -45,7 +41,7 @@ class Control(NamedTuple):
     docs: Mapping[str, Any]
 
 
-class Requirement(NamedTuple):
+class ControlRequirement(NamedTuple):
     """One ruleset's requirement of one control."""
 
     ruleset: str
@@ -73,7 +69,7 @@ class Ruleset:
     id: str
     title: str
     applies_when: Mapping[str, Any]
-    requirements: Mapping[str, Requirement]
+    requirements: Mapping[str, ControlRequirement]
     source: str = ""
 
 
@@ -132,13 +128,6 @@ def builtin_ids() -> tuple[str, ...]:
     return tuple(_builtin_sources())
 
 
-def __getattr__(name: str) -> tuple[str, ...]:
-    """``BUILTIN``: ``builtin_ids()``, for the modules that import it as a name."""
-    if name == "BUILTIN":
-        return builtin_ids()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @cache
 def builtin(name: str) -> Ruleset:
     return _ruleset(_builtin_sources()[name], name)
@@ -162,7 +151,7 @@ def load_ruleset(name_or_path: str) -> Ruleset:
 
 def _ruleset(data: Mapping[str, Any], origin: str) -> Ruleset:
     controls = catalog()
-    requirements: dict[str, Requirement] = {}
+    requirements: dict[str, ControlRequirement] = {}
     for item in data["requirements"]:
         control = controls.get(item["control"])
         if control is None:
@@ -172,7 +161,7 @@ def _ruleset(data: Mapping[str, Any], origin: str) -> Ruleset:
         if unknown:
             raise RulesetError(f"{origin}: {control.id} has no parameter {sorted(unknown)[0]!r}"
                                f" (it takes: {', '.join(sorted(declared)) or 'none'})")
-        requirements[control.id] = Requirement(
+        requirements[control.id] = ControlRequirement(
             data["id"], control.id, Severity.parse(item.get("severity", str(control.severity))),
             bool(item.get("suppressible", control.suppressible)), dict(item.get("parameters", {})),
             tuple(Citation(c["ref"], c.get("verified", True), c.get("quote"), c.get("parameter"))
@@ -248,17 +237,17 @@ class When(NamedTuple):
     as_of: str | None = None
     include_proposed: bool = False
 
-    def admits(self, requirement: Requirement) -> bool:
+    def admits(self, requirement: ControlRequirement) -> bool:
         if requirement.proposed and not self.include_proposed:
             return False
         return not self.pending(requirement)
 
-    def pending(self, requirement: Requirement) -> bool:
+    def pending(self, requirement: ControlRequirement) -> bool:
         """Not yet effective on ``as_of``: it contributes nothing and is listed as upcoming."""
         return self.as_of is not None and requirement.effective is not None and requirement.effective > self.as_of
 
 
-def in_force(ruleset: Ruleset, control_id: str, when: When) -> Requirement | None:
+def in_force(ruleset: Ruleset, control_id: str, when: When) -> ControlRequirement | None:
     requirement = ruleset.requirements.get(control_id)
     return requirement if requirement is not None and when.admits(requirement) else None
 
@@ -273,11 +262,11 @@ def upcoming(rulesets: Iterable[Ruleset], pd: tuple[str, ...], when: When) -> tu
     return tuple(sorted(out, key=lambda u: (u.effective, u.ruleset, u.control, u.parameter or "")))
 
 
-def _upcoming(requirement: Requirement, pd: tuple[str, ...]) -> list[Upcoming]:
+def _upcoming(requirement: ControlRequirement, pd: tuple[str, ...]) -> list[Upcoming]:
     assert requirement.effective is not None
     params: list[tuple[str | None, Any]] = list(requirement.parameters.items()) or [(None, None)]
     return [Upcoming(requirement.ruleset, requirement.control, name, _frozen(resolve_value(value, pd)),
-                     requirement.effective, "; ".join(c.ref for c in requirement.refs(name)))
+                     requirement.effective, cite(requirement.refs(name), marked=False))
             for name, value in params]
 
 
@@ -301,7 +290,7 @@ class ControlStandard(NamedTuple):
     """What the applicable rulesets require of one control, merged."""
 
     control: Control
-    requirements: tuple[Requirement, ...]
+    requirements: tuple[ControlRequirement, ...]
     parameters: Mapping[str, Effective]
 
     def value(self, name: str) -> Any:
@@ -350,7 +339,7 @@ def standard(rulesets: Iterable[Ruleset], pd: tuple[str, ...], when: When = When
     return result
 
 
-def _merge_parameters(control: Control, requirements: tuple[Requirement, ...],
+def _merge_parameters(control: Control, requirements: tuple[ControlRequirement, ...],
                       pd: tuple[str, ...]) -> dict[str, Effective]:
     merged: dict[str, Effective] = {}
     for param in control.parameters:

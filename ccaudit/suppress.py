@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from ccaudit.discover import matches
+from ccaudit.globs import matches
 from ccaudit.loader import LoadedFile
-from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, has_directive
+from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, fingerprint_of, has_directive, number_occurrences
 from ccaudit.rulesets import catalog, find_control
 
 NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
@@ -215,7 +215,6 @@ def apply(findings: list[Finding], loaded: LoadedFile, has_manifest: bool, evalu
     other YAML may say ``# ccaudit`` for its own reasons), then configuration waivers, then
     the baseline."""
     if policy.inline and has_manifest and has_directive(loaded.lines):
-        from ccaudit.evaluate import number_occurrences
 
         lines = loaded.lines
         columns = comment_columns(lines, [d.node for d in loaded.documents],
@@ -301,7 +300,6 @@ def _unsuppressible(ids: Iterable[str]) -> str | None:
 def _meta_finding(control_id: str, directive: Directive, message: str, file: tuple[str, str],
                   lines: Sequence[str]) -> Finding:
     """A finding about a suppression comment; its fingerprint is the comment's text, not its line."""
-    from ccaudit.evaluate import fingerprint_of
 
     control = catalog()[control_id]
     source = lines[directive.line - 1] if directive.line <= len(lines) else ""

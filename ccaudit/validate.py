@@ -21,7 +21,8 @@ from ccaudit.loader import (
     locate,
     shorten,
 )
-from ccaudit.model import Path, PathPart
+from ccaudit.model import Path, PathPart, dotted
+from ccaudit.render import flow
 
 SUPPORTED_VERSIONS = ("ccaudit/v1",)
 
@@ -279,17 +280,6 @@ def _type_form(name: str, schema: Mapping[str, Any], key: str) -> str:
     return _TYPE_FORMS.get(name, name)
 
 
-def flow(value: Any) -> str:
-    """A value as YAML flow text: true, 30d, [a, b] (messages ``cut`` it when it comes from a manifest)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "[" + ", ".join(flow(v) for v in value) + "]"
-    return str(value)
-
-
 def _shown(value: Any) -> str:
     """``null``, ``boolean true``, ``string 'yes'``: the value found, as YAML names it."""
     if value is None or isinstance(value, bool):
@@ -314,11 +304,3 @@ def _remove(value: Any, path: Path) -> None:
         parent.pop(last, None)
     elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
         parent[last] = INVALID
-
-
-def dotted(path: Path) -> str:
-    """``spec.tools[2].scopes[0]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

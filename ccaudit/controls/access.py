@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ccaudit.controls.base import Context, Hit, exceeds, render, require_true, snippet
-from ccaudit.model import Path, Severity
-from ccaudit.rulesets import VERIFICATION, ControlStandard, strings
+from ccaudit.model import VERIFICATION, Path, Severity
+from ccaudit.rulesets import ControlStandard, strings
 
 PRIVILEGED_SEGMENTS = frozenset({"admin", "superuser", "root", "all", "full_access"})
 WRITE_ACCESS = frozenset({"write", "delete", "admin"})

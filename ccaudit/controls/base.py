@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, Protocol, cast
 
 from ccaudit.loader import cut
-from ccaudit.model import Path, Severity
+from ccaudit.model import CATEGORIES, Path, Severity
 from ccaudit.regions import RegionTable
-from ccaudit.rulesets import CATEGORIES, ControlStandard
-from ccaudit.validate import flow as render
+from ccaudit.rulesets import ControlStandard
+from ccaudit.render import flow as render
 
 UNBOUNDED = frozenset({"indefinite", "forever"})
 CHANNELS = ("voice", "chat", "email", "sms")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccaudit.controls.base import Context, Hit, at_most, contains, days, falls_short, require_true, snippet
-from ccaudit.model import Severity
-from ccaudit.rulesets import SENSITIVE, ControlStandard, strings
+from ccaudit.model import SENSITIVE, Severity
+from ccaudit.rulesets import ControlStandard, strings
 
 DECISION_KEYS = ("routingDecisions", "escalations", "approvals", "guardrailEvents")
 CRITICAL_CATEGORIES = frozenset({"payment_card", "phi"})

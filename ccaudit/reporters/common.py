@@ -1,15 +1,12 @@
-"""Helpers shared by the CI reporters: active findings, locations, citations, rule docs."""
+"""Helpers shared by the reporters: active findings, locations, the binding citations, manifest groups."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-from ccaudit.model import Finding, Requirement, RunResult
-
-if TYPE_CHECKING:
-    from ccaudit.rulesets import Control
-    from ccaudit.rulesets import Requirement as RulesetRequirement
+from ccaudit.model import Finding, RunResult
+from ccaudit.render import cite
 
 INFORMATION_URI = "https://github.com/ccaudit/ccaudit"
 CONTROLS_URI = f"{INFORMATION_URI}/blob/main/rulesets/controls.yaml"
@@ -25,15 +22,9 @@ def repo_files(result: RunResult) -> dict[str, str]:
     return {r.file: r.repo_file or r.file for r in result.files}
 
 
-def cite(requirement: Requirement) -> str:
-    """The requirement's citations, each once (per-parameter citations may repeat a reference)."""
-    refs = (c.ref + ("" if c.verified else " [unverified]") for c in requirement.citations)
-    return "; ".join(dict.fromkeys(refs))
-
-
 def required_by(finding: Finding) -> str:
     """``hipaa: 45 CFR 164.316(b)(2)(i)`` for the binding rulesets (empty for input checks)."""
-    return "; ".join(f"{r.ruleset}: {cite(r)}" for r in finding.binding)
+    return "; ".join(f"{r.ruleset}: {cite(r.citations)}" for r in finding.binding)
 
 
 def location(finding: Finding) -> str:
@@ -70,24 +61,3 @@ def manifest_groups(result: RunResult, include_suppressed: bool = True) -> Itera
         rest = tuple(f for f in findings if f.manifest not in names)
         if rest or not names:
             yield ManifestGroup(file_result.file, None, (), rest)
-
-
-class RuleDoc(NamedTuple):
-    """A control of the catalog and the built-in rulesets that require it."""
-
-    control: Control
-    requirers: tuple[tuple[str, RulesetRequirement], ...]
-
-    @property
-    def rulesets(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.requirers)
-
-
-def rule_docs() -> list[RuleDoc]:
-    """Every control of the catalog, sorted by id."""
-    from ccaudit.rulesets import BUILTIN, builtin, catalog
-
-    rulesets = [builtin(name) for name in BUILTIN]
-    return [RuleDoc(control, tuple((r.id, r.requirements[control.id]) for r in rulesets
-                                   if control.id in r.requirements))
-            for control in sorted(catalog().values(), key=lambda c: c.id)]

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ccaudit import __version__
-from ccaudit.model import Finding, Requirement, RunResult, Upcoming
+from ccaudit.model import Basis, Finding, RunResult, Upcoming
+from ccaudit.render import cite
 
 REPORT_VERSION = 1
 
@@ -58,8 +59,8 @@ def finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def requirement(r: Requirement) -> dict[str, Any]:
-    out = {"ruleset": r.ruleset, "citation": r.citation, "value": r.value, "binding": r.binding}
+def requirement(r: Basis) -> dict[str, Any]:
+    out = {"ruleset": r.ruleset, "citation": cite(r.citations, marked=False), "value": r.value, "binding": r.binding}
     unverified = [c.ref for c in r.citations if not c.verified]
     return {**out, "unverified": unverified} if unverified else out
 

@@ -1,7 +1,8 @@
 """JUnit XML (written with junit-xml) for GitLab, Jenkins and other CI test reports.
 
 One test suite per manifest; one failing test case per finding, one passing test case per
-place an evaluated control checked without a finding; a suppressed finding is a skipped case.
+place an evaluated control checked without a finding (the run's ``checked_keys``, recorded by
+the pipeline: a reporter never evaluates); a suppressed finding is a skipped case.
 
 CI systems match test cases by (classname, name) from run to run and keep one of duplicates,
 so both are stable and unique across any set of files:
@@ -15,27 +16,27 @@ so both are stable and unique across any set of files:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Iterable, Mapping
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from ccaudit.model import Finding, RunResult, printable
-from ccaudit.reporters.common import ManifestGroup, cite, location, manifest_groups, repo_files
+from ccaudit.render import cite
+from ccaudit.reporters.common import ManifestGroup, location, manifest_groups, repo_files
 
 
 def render(result: RunResult) -> str:
     paths = repo_files(result)
-    suites = [suite(group, paths.get(group.file, group.file)) for group in manifest_groups(result)]
+    suites = [suite(group, paths.get(group.file, group.file), result.checked_keys) for group in manifest_groups(result)]
     return to_xml_report_string(suites, prettyprint=True, encoding="utf-8") + "\n"
 
 
-def suite(group: ManifestGroup, path: str) -> TestSuite:
+def suite(group: ManifestGroup, path: str, keys: Mapping[str, tuple[str, ...]]) -> TestSuite:
     classname = printable(path if group.manifest is None else f"{path} ({group.manifest})")
     names = numbered(case_name(f.id, f.slug, f.named_path or f.path) for f in group.findings)
     cases = [finding_case(f, name, classname, path) for f, name in zip(group.findings, names)]
     cases += [TestCase(name, classname=classname, file=path, elapsed_sec=0.0)
-              for name in passing_names(group, set(names))]
+              for name in passing_names(group, set(names), keys)]
     return TestSuite(printable(group.title), cases, file=path)
 
 
@@ -53,12 +54,12 @@ def numbered(names: Iterable[str]) -> list[str]:
     return out
 
 
-def passing_names(group: ManifestGroup, failing: set[str]) -> list[str]:
+def passing_names(group: ManifestGroup, failing: set[str], places: Mapping[str, tuple[str, ...]]) -> list[str]:
     """A case per place each evaluated control checks without a finding there; a control of list
     items (no fixed places) passes as one case, when it has no finding at all."""
     from ccaudit.rulesets import catalog
 
-    slugs, homes = {c.id: c.slug for c in catalog().values()}, home_paths()
+    slugs, homes = {c.id: c.slug for c in catalog().values()}, places
     failed = {f.id for f in group.findings}
     names: list[str] = []
     for control in group.controls:
@@ -66,24 +67,6 @@ def passing_names(group: ManifestGroup, failing: set[str]) -> list[str]:
         names += [name for name in (case_name(control, slugs.get(control, ""), p) for p in places)
                   if name not in failing]
     return names
-
-
-@cache
-def home_paths() -> dict[str, tuple[str, ...]]:
-    """Per control, the manifest paths it names on a manifest that sets nothing but every data
-    category: the keys it checks. Controls of list items (tools, vendors) have none."""
-    from ccaudit.evaluate import Scope, Where, evaluate
-    from ccaudit.loader import build_value, load_text
-    from ccaudit.rulesets import CATEGORIES
-
-    text = ("apiVersion: ccaudit/v1\nkind: AgentDeployment\nmetadata: {name: x, owner: x}\n"
-            f"spec: {{dataCategories: [{', '.join(CATEGORIES)}]}}\n")
-    document = load_text(text)[0][0]
-    build_value(document)
-    homes: dict[str, dict[str, None]] = {}
-    for finding in evaluate(Where("", "", [], document, None), Scope(assume_all=True), [], []):
-        homes.setdefault(finding.id, {})[finding.named_path] = None
-    return {control: tuple(paths) for control, paths in homes.items()}
 
 
 def finding_case(finding: Finding, name: str, classname: str, path: str) -> TestCase:
@@ -99,7 +82,7 @@ def finding_case(finding: Finding, name: str, classname: str, path: str) -> Test
 def details(finding: Finding) -> str:
     lines = [f"{location(finding)}: {finding.id} {finding.slug} [{finding.severity}]", finding.message,
              f"path: {finding.path}" if finding.path else ""]
-    lines += [f"required by {r.ruleset}: {cite(r)}" + ("" if r.binding else " (not binding)")
+    lines += [f"required by {r.ruleset}: {cite(r.citations)}" + ("" if r.binding else " (not binding)")
               for r in finding.requirements]
     if finding.remediation:
         lines += ["fix:", *("  " + line for line in finding.remediation.splitlines())]

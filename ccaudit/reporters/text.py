@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ccaudit.model import Finding, Requirement, RunResult, printable
+from ccaudit.model import Basis, Finding, RunResult, printable
+from ccaudit.render import cite, flow
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -39,7 +40,7 @@ def _finding(f: Finding, style: _Style) -> list[str]:
         lines += _frame(f, _COLORS[severity], style)
     binding = f.binding
     if binding:
-        cited = "; ".join(f"{r.ruleset}: {_cite(r)}" + _value(r) for r in binding)
+        cited = "; ".join(f"{r.ruleset}: {cite(r.citations)}" + _value(r) for r in binding)
         lines.append(style(_DIM, f"  required by {cited}"))
         others = [r for r in f.requirements if not r.binding]
         if others:
@@ -61,16 +62,10 @@ def _frame(f: Finding, color: str, style: _Style) -> list[str]:
             style(_DIM, f"  {' ' * len(number)} | ") + " " * len(before) + style(color, "^" * max(1, len(marked)))]
 
 
-def _cite(requirement: Requirement) -> str:
-    return "; ".join(c.ref + ("" if c.verified else " [unverified]") for c in requirement.citations)
-
-
-def _value(requirement: Requirement) -> str:
+def _value(basis: Basis) -> str:
     """`` (2192)`` after a citation; nothing for category lists (the message names the category)."""
-    value = requirement.value
-    if value is None or isinstance(value, (list, tuple)):
-        return ""
-    return f" ({str(value).lower() if isinstance(value, bool) else value})"
+    value = basis.value
+    return "" if value is None or isinstance(value, (list, tuple)) else f" ({flow(value)})"
 
 
 def nothing_checked(result: RunResult) -> str | None:

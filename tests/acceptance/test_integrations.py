@@ -3,7 +3,8 @@ against the OASIS schema and Microsoft's SARIF Multitool (GitHub's ingestion rul
 read back with junitparser, the GitHub workflow commands, the composite action's shell
 steps in a simulated runner, and the pre-commit hook through `pre-commit try-repo`.
 
-Regenerate the golden files with ``CCAUDIT_UPDATE_GOLDEN=1 pytest tests/acceptance/test_integrations.py``.
+Regenerate the golden files with ``CCAUDIT_UPDATE_GOLDEN=1 pytest tests/acceptance/test_integrations.py``:
+each changed file's unified diff is printed on the terminal, to be read before committing.
 """
 
 from __future__ import annotations
@@ -52,15 +53,47 @@ def report(fmt: str, *args: str) -> str:
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIX))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_golden(at_root: Path, case: str, fmt: str) -> None:
+def test_golden(at_root: Path, case: str, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     text = report(fmt, CASES[case])
     assert text == report(fmt, CASES[case]), "output differs from run to run"
     golden = GOLDEN / f"{case}.{SUFFIX[fmt]}"
     if os.environ.get("CCAUDIT_UPDATE_GOLDEN"):
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
+        update_golden(golden, text, capsys)
     assert golden.exists(), f"no golden file {golden.name}: run with CCAUDIT_UPDATE_GOLDEN=1"
     assert text == golden.read_text(encoding="utf-8"), f"{golden.name} changed; regenerate with CCAUDIT_UPDATE_GOLDEN=1"
+
+
+def golden_diff(golden: Path, text: str) -> str:
+    """The unified diff from ``golden`` (missing: empty) to ``text``; empty when they are equal."""
+    import difflib
+
+    old = golden.read_text(encoding="utf-8") if golden.exists() else ""
+    name = f"tests/golden/{golden.name}"
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
+                                        f"a/{name}", f"b/{name}"))
+
+
+def update_golden(golden: Path, text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Write ``text`` to ``golden`` and show the change on the terminal, so an update is reviewed,
+    not just written (``pytest -q`` shows it too: capture is off while it prints)."""
+    diff = golden_diff(golden, text)
+    if not diff:
+        return
+    golden.parent.mkdir(parents=True, exist_ok=True)
+    golden.write_text(text, encoding="utf-8")
+    with capsys.disabled():
+        print(f"\n{golden.name} updated:\n{diff}", end="" if diff.endswith("\n") else "\n")
+
+
+def test_golden_update_shows_the_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    golden = tmp_path / "case.txt"
+    golden.write_text("one\ntwo\n", encoding="utf-8")
+    assert golden_diff(golden, "one\ntwo\n") == ""
+    diff = golden_diff(golden, "one\nthree\n")
+    assert diff.splitlines()[2:] == ["@@ -1,2 +1,2 @@", " one", "-two", "+three"]
+    update_golden(golden, "one\nthree\n", capsys)
+    assert golden.read_text(encoding="utf-8") == "one\nthree\n"
+    update_golden(golden, "one\nthree\n", capsys)  # unchanged: nothing written, nothing shown
 
 
 def test_every_format_has_golden_files() -> None:

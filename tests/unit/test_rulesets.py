@@ -13,19 +13,16 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from ccaudit.loader import build_value, load_text
-from ccaudit.model import Citation, Severity
+from ccaudit.model import CATEGORIES, SENSITIVE, VERIFICATION, Citation, Severity
 from ccaudit.resources import data_dir, schema_file
 from ccaudit.rulesets import (
-    BUILTIN,
-    CATEGORIES,
+    ControlRequirement,
     ControlStandard,
-    SENSITIVE,
-    VERIFICATION,
-    Requirement,
     Ruleset,
     RulesetError,
     applicable,
     builtin,
+    builtin_ids,
     catalog,
     load_ruleset,
     personal_data,
@@ -35,6 +32,8 @@ from ccaudit.rulesets import (
     upcoming,
 )
 from tests.spec_matrix import CORE, LETTERS, MATRIX, core
+
+BUILTIN = builtin_ids()
 
 # Citations controls.md marks [S]: (ruleset, ref fragment) that must carry verified: false.
 # Phase 2: every citation of the new rulesets, and HIPAA's NPRM, rest on reproductions or secondary sources.
@@ -198,7 +197,7 @@ def user_rulesets(draw: st.DrawFn) -> Ruleset:
     requirements = {}
     for control_id in controls:
         params = {p.name: draw(_param_value(p.type)) for p in catalog()[control_id].parameters if draw(st.booleans())}
-        requirements[control_id] = Requirement("org", control_id, Severity.LOW, True, params, (Citation("policy"),),
+        requirements[control_id] = ControlRequirement("org", control_id, Severity.LOW, True, params, (Citation("policy"),),
                                                effective=draw(st.one_of(st.none(), DAYS)),
                                                status=draw(st.sampled_from(["final", "proposed"])))
     return Ruleset("org", "org policy", {"always": True}, requirements)
