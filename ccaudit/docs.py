@@ -81,61 +81,61 @@ def _flat(text: str) -> str:
     return " ".join(str(text).split())
 
 
-# ---- text ----------------------------------------------------------------------------
+# ---- text and Markdown: one layout, two styles --------------------------------------
+
+
+class Style(NamedTuple):
+    """How one output format writes the parts of a page."""
+
+    head: str  # from id, slug, severity, title
+    section: str  # a heading
+    body: str  # a paragraph under a heading ("{}" is each line)
+    ruleset: str  # a requiring ruleset
+    item: str  # a citation or a note under it
+    quote: str  # the quoted wording under a citation
+    code: tuple[str, str]  # before and after an example (each line goes through ``body``)
+    param: str  # a parameter line
+
+
+TEXT = Style("{id} {slug} [{severity}]\n{title}", "\n{}", "    {}", "    {}", "      {}", '        "{}"',
+             ("", ""), "    {}")
+MARKDOWN = Style("**{id} `{slug}`** ({severity}): {title}", "\n#### {}\n", "{}", "- **{}**", "  - {}",
+                 "    > {}", ("```yaml", "```"), "- {}")
 
 
 def text(p: Page) -> str:
-    lines = [f"{p.id} {p.slug} [{p.severity}]", p.title, "", "What it does", _indent(p.what), "",
-             "Why it matters", _indent(p.why), "", "The law and the rulesets that require it",
-             *(_text_requirer(r) for r in p.requirers)]
-    if not p.requirers:
-        lines.append("    " + ALWAYS_ON)
-    if p.unverified:
-        lines.append("    " + UNVERIFIED_NOTE)
-    for title, code in p.examples:
-        lines += ["", title, _indent(code)]
-    if p.parameters:
-        lines += ["", "Parameters", *("    " + line for line in p.parameters)]
-    return "\n".join(lines) + "\n"
-
-
-def _text_requirer(r: Requirer) -> str:
-    head = f"    {r.ruleset}" + (f" ({r.terms})" if r.terms else "") + f" [{r.severity}]"
-    lines = [head + "".join(f" [{d}]" for d in r.dates)]
-    for ref, quote in r.citations:
-        lines.append(f"      {ref}")
-        lines += [f"        \"{quote}\""] if quote else []
-    lines += [f"      note: {r.note}"] if r.note else []
-    return "\n".join(lines)
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + line if line else "" for line in text.strip("\n").splitlines())
-
-
-# ---- Markdown ------------------------------------------------------------------------
+    """The page as `ccaudit explain` prints it (and SARIF ``help.text``)."""
+    return render(p, TEXT)
 
 
 def markdown(p: Page) -> str:
-    lines = [f"**{p.id} `{p.slug}`** ({p.severity}): {p.title}", "", "#### What it does", "", p.what, "",
-             "#### Why it matters", "", p.why, "", "#### The law and the rulesets that require it", "",
-             *(_markdown_requirer(r) for r in p.requirers)]
-    if not p.requirers:
-        lines.append("- " + ALWAYS_ON)
-    if p.unverified:
-        lines += ["", UNVERIFIED_NOTE]
+    """The page for SARIF ``help.markdown``: the same parts, as Markdown."""
+    return render(p, MARKDOWN)
+
+
+def render(p: Page, style: Style) -> str:
+    lines = [style.head.format(**p._asdict())]
+    lines += _section(style, "What it does", [p.what]) + _section(style, "Why it matters", [p.why])
+    law = [line for r in p.requirers for line in _requirer_lines(r, style)] or [style.body.format(ALWAYS_ON)]
+    lines += _section(style, "The law and the rulesets that require it", [], law)
+    lines += [style.body.format(UNVERIFIED_NOTE)] if p.unverified else []
     for title, code in p.examples:
-        lines += ["", f"#### {title}", "", "```yaml", code, "```"]
+        lines += _section(style, title, code.splitlines(), [style.code[0]] if style.code[0] else [])
+        lines += [style.code[1]] if style.code[1] else []
     if p.parameters:
-        lines += ["", "#### Parameters", "", *(f"- {line}" for line in p.parameters)]
+        lines += _section(style, "Parameters", [], [style.param.format(line) for line in p.parameters])
     return "\n".join(lines) + "\n"
 
 
-def _markdown_requirer(r: Requirer) -> str:
-    head = f"- **{r.ruleset}**" + (f" ({r.terms})" if r.terms else "") + f" [{r.severity}]"
+def _section(style: Style, title: str, body: list[str], before: list[str] | None = None) -> list[str]:
+    """A heading, then ``before`` as written, then ``body`` lines in the style's paragraph form."""
+    return [style.section.format(title), *(before or []),
+            *(style.body.format(line) if line else "" for line in body)]
+
+
+def _requirer_lines(r: Requirer, style: Style) -> list[str]:
+    head = style.ruleset.format(r.ruleset) + (f" ({r.terms})" if r.terms else "") + f" [{r.severity}]"
     lines = [head + "".join(f" [{d}]" for d in r.dates)]
     for ref, quote in r.citations:
-        lines.append(f"  - {ref}")
-        lines += [f"    > {quote}"] if quote else []
-    lines += [f"  - note: {r.note}"] if r.note else []
-    return "\n".join(lines)
+        lines += [style.item.format(ref), *([style.quote.format(quote)] if quote else [])]
+    return lines + ([style.item.format(f"note: {r.note}")] if r.note else [])

@@ -10,8 +10,8 @@ from ccaudit.render import cite, flow
 from ccaudit.reporters.json import upcoming_row
 from ccaudit.rulesets import (
     Control,
-    ControlStandard,
     ControlRequirement,
+    ControlStandard,
     Ruleset,
     When,
     applicable,
@@ -24,7 +24,6 @@ from ccaudit.rulesets import (
     standard,
     upcoming,
 )
-
 
 # ---- standard ------------------------------------------------------------------------
 

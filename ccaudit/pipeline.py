@@ -30,7 +30,17 @@ from ccaudit.loader import (
     locate,
     read_file,
 )
-from ccaudit.model import FILE_START, FileResult, Finding, ManifestResult, Policy, RunResult, Upcoming, number_occurrences, printable
+from ccaudit.model import (
+    FILE_START,
+    FileResult,
+    Finding,
+    ManifestResult,
+    Policy,
+    RunResult,
+    Upcoming,
+    number_occurrences,
+    printable,
+)
 from ccaudit.rulesets import Ruleset, When
 from ccaudit.validate import validate
 

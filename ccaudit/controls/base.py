@@ -8,8 +8,8 @@ from typing import Any, NamedTuple, Protocol, cast
 from ccaudit.loader import cut
 from ccaudit.model import CATEGORIES, Path, Severity
 from ccaudit.regions import RegionTable
-from ccaudit.rulesets import ControlStandard
 from ccaudit.render import flow as render
+from ccaudit.rulesets import ControlStandard
 
 UNBOUNDED = frozenset({"indefinite", "forever"})
 CHANNELS = ("voice", "chat", "email", "sms")

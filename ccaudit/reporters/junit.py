@@ -54,16 +54,16 @@ def numbered(names: Iterable[str]) -> list[str]:
     return out
 
 
-def passing_names(group: ManifestGroup, failing: set[str], places: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """A case per place each evaluated control checks without a finding there; a control of list
-    items (no fixed places) passes as one case, when it has no finding at all."""
+def passing_names(group: ManifestGroup, failing: set[str], keys: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """A case per key each evaluated control checks (``keys``) without a finding there; a control of
+    list items (no fixed keys) passes as one case, when it has no finding at all."""
     from ccaudit.rulesets import catalog
 
-    slugs, homes = {c.id: c.slug for c in catalog().values()}, places
+    slugs = {c.id: c.slug for c in catalog().values()}
     failed = {f.id for f in group.findings}
     names: list[str] = []
     for control in group.controls:
-        places = homes.get(control, () if control in failed else ("",))
+        places = keys.get(control, () if control in failed else ("",))
         names += [name for name in (case_name(control, slugs.get(control, ""), p) for p in places)
                   if name not in failing]
     return names

@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ccaudit import __version__
-from ccaudit.docs import page, requirers
 from ccaudit.docs import markdown as page_markdown
+from ccaudit.docs import page, requirers
 from ccaudit.docs import text as page_text
 from ccaudit.model import Finding, RunResult
 from ccaudit.render import cite

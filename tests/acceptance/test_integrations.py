@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def test_golden(at_root: Path, case: str, fmt: str, capsys: pytest.CaptureFixtur
     assert text == report(fmt, CASES[case]), "output differs from run to run"
     golden = GOLDEN / f"{case}.{SUFFIX[fmt]}"
     if os.environ.get("CCAUDIT_UPDATE_GOLDEN"):
-        update_golden(golden, text, capsys)
+        update_golden(golden, text, on_terminal(capsys))
     assert golden.exists(), f"no golden file {golden.name}: run with CCAUDIT_UPDATE_GOLDEN=1"
     assert text == golden.read_text(encoding="utf-8"), f"{golden.name} changed; regenerate with CCAUDIT_UPDATE_GOLDEN=1"
 
@@ -73,27 +74,33 @@ def golden_diff(golden: Path, text: str) -> str:
                                         f"a/{name}", f"b/{name}"))
 
 
-def update_golden(golden: Path, text: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """Write ``text`` to ``golden`` and show the change on the terminal, so an update is reviewed,
-    not just written (``pytest -q`` shows it too: capture is off while it prints)."""
+def update_golden(golden: Path, text: str, show: Callable[[str], None]) -> None:
+    """Write ``text`` to ``golden`` and ``show`` the change, so an update is reviewed, not just written."""
     diff = golden_diff(golden, text)
-    if not diff:
-        return
-    golden.parent.mkdir(parents=True, exist_ok=True)
-    golden.write_text(text, encoding="utf-8")
-    with capsys.disabled():
-        print(f"\n{golden.name} updated:\n{diff}", end="" if diff.endswith("\n") else "\n")
+    if diff:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        show(f"\n{golden.name} updated:\n{diff}")
 
 
-def test_golden_update_shows_the_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    golden = tmp_path / "case.txt"
+def on_terminal(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Print past pytest's capture: ``pytest -q`` shows it too."""
+    def show(text: str) -> None:
+        with capsys.disabled():
+            print(text, end="" if text.endswith("\n") else "\n")
+    return show
+
+
+def test_golden_update_shows_the_diff(tmp_path: Path) -> None:
+    golden, shown = tmp_path / "case.txt", []
     golden.write_text("one\ntwo\n", encoding="utf-8")
     assert golden_diff(golden, "one\ntwo\n") == ""
-    diff = golden_diff(golden, "one\nthree\n")
-    assert diff.splitlines()[2:] == ["@@ -1,2 +1,2 @@", " one", "-two", "+three"]
-    update_golden(golden, "one\nthree\n", capsys)
+    update_golden(golden, "one\nthree\n", shown.append)
     assert golden.read_text(encoding="utf-8") == "one\nthree\n"
-    update_golden(golden, "one\nthree\n", capsys)  # unchanged: nothing written, nothing shown
+    assert shown[0].splitlines()[1:] == ["case.txt updated:", "--- a/tests/golden/case.txt", "+++ b/tests/golden/case.txt",
+                                         "@@ -1,2 +1,2 @@", " one", "-two", "+three"]
+    update_golden(golden, "one\nthree\n", shown.append)  # unchanged: nothing written, nothing shown
+    assert len(shown) == 1
 
 
 def test_every_format_has_golden_files() -> None:

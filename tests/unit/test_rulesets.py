@@ -20,6 +20,7 @@ from ccaudit.rulesets import (
     ControlStandard,
     Ruleset,
     RulesetError,
+    When,
     applicable,
     builtin,
     builtin_ids,
@@ -27,7 +28,6 @@ from ccaudit.rulesets import (
     load_ruleset,
     personal_data,
     read_yaml,
-    When,
     standard,
     upcoming,
 )
