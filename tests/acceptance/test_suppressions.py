@@ -176,5 +176,9 @@ def test_identical_unused_suppressions_have_distinct_fingerprints(write: Any) ->
 
 def test_input_controls_can_be_ignored(write: Any) -> None:
     text = manifest('  # ccaudit: ignore[CCA702] reason="x"\n' + GOVERNANCE)
-    assert run_cli("check", "--ignore", "CCA006", write("m.yaml", text)).exit_code == 0
-    assert run_cli("check", "--ignore", "CCA0", write("m.yaml", text)).exit_code == 0
+    path = write("m.yaml", text)
+    code, report = check_json(path)  # the contrast: the unused suppression is reported
+    assert (code, [f["id"] for f in report["findings"]]) == (1, ["CCA006"])
+    for ignore in ("CCA006", "CCA0"):
+        code, report = check_json("--ignore", ignore, path)
+        assert (code, report["findings"], report["summary"]["manifests"]) == (0, [], 1), ignore
