@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES, check_json, run_cli
+from tests.conftest import EXAMPLES, check_json, example_findings, run_cli
 
 BAD = (EXAMPLES / "claims-chat-agent.yaml").read_text()
 GOOD = (EXAMPLES / "billing-voice-agent.yaml").read_text()
@@ -90,7 +90,8 @@ def test_baseline_key_relative_to_the_config_file(project: Path) -> None:
     (project / "ci").mkdir()
     assert run_cli("check", "--write-baseline", "ci/baseline.json", "agents").exit_code == 0
     (project / "ci" / ".ccaudit.yaml").write_text("baseline: baseline.json\n")
-    assert run_cli("check", "--config", "ci/.ccaudit.yaml", "agents").exit_code == 0
+    code, report = check_json("--config", "ci/.ccaudit.yaml", "agents")
+    assert code == 0 and report["summary"]["suppressed"] == example_findings() > 0
 
 
 # ---- discovery -----------------------------------------------------------------------
@@ -182,7 +183,10 @@ def test_fixed_entries_are_listed(project: Path) -> None:
 def test_changing_a_wrong_value_to_another_wrong_value_stays_baselined(project: Path) -> None:
     run_cli("check", "--write-baseline", "baseline.json", "agents")
     (project / "agents" / "claims.yaml").write_text(BAD.replace("auditLogsDays: 365", "auditLogsDays: 400"))
-    assert run_cli("check", "--baseline", "baseline.json", "agents").exit_code == 0
+    code, report = check_json("--baseline", "baseline.json", "agents")
+    assert code == 0 and report["summary"]["suppressed"] == example_findings() > 0
+    changed = [f for f in report["findings"] if f["id"] == "CCA205"]
+    assert changed and all((f["suppressed"] or {}).get("kind") == "baseline" for f in changed)
 
 
 @pytest.mark.parametrize("content", ["not json", '{"version": 9, "findings": []}', "[]"])

@@ -60,15 +60,21 @@ def test_a_file_without_a_manifest_is_silent_whatever_its_comments_say(tmp_path:
     for args in ((str(path),), (str(tmp_path),)):  # named (the pre-commit hook) and found in a folder
         code, report = check_json(*args)
         assert (code, report["findings"]) == (0, []), args
+        # read, and found to hold no manifest (not silent because it was never looked at)
+        assert [(Path(f["file"]).name, f["manifests"]) for f in report["files"]] == [(name, 0)], args
 
 
 def test_a_configuration_opening_with_a_ccaudit_comment_is_used_and_silent(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".ccaudit.yaml").write_text(NOT_MANIFESTS[".ccaudit.yaml"], encoding="utf-8")
-    (tmp_path / "agent.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / ".ccaudit.yaml").write_text(NOT_MANIFESTS[".ccaudit.yaml"], encoding="utf-8")  # failOn: high
+    # one medium finding (CCA207, logs reviewed every 90 days): below the configured failOn
+    (tmp_path / "agent.yaml").write_text(BASE.replace("reviewIntervalDays: 1\n", "reviewIntervalDays: 90\n", 1),
+                                         encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     code, report = check_json()
-    assert (code, report["findings"]) == (0, [])
+    assert [(f["id"], f["severity"]) for f in report["findings"]] == [("CCA207", "medium")]  # no CCA005/006
+    assert code == 0  # the configuration was used: without it, a medium finding exits 1
+    assert check_json("--fail-on", "low")[0] == 1
 
 
 def test_the_shipped_rulesets_give_no_finding() -> None:
@@ -76,6 +82,8 @@ def test_the_shipped_rulesets_give_no_finding() -> None:
     assert "# ccaudit: ignore[" in (ROOT / "rulesets" / "controls.yaml").read_text(encoding="utf-8")
     code, report = check_json(str(ROOT / "rulesets"))
     assert (code, report["findings"]) == (0, [])
+    assert "rulesets/controls.yaml" in {f["file"].replace(os.sep, "/")[-len("rulesets/controls.yaml"):]
+                                        for f in report["files"]}  # the file was read
 
 
 def test_the_pre_commit_hook_passes_named_non_manifests(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.code_quality import assert_code_quality
 from tests.conftest import EXAMPLES, FIXTURES, ROOT, run_cli
 
 SEEDS = [p.read_bytes() for p in (*sorted(EXAMPLES.glob("*.yaml")),
@@ -164,7 +165,7 @@ def fuzz_once(tmp: Path, data: bytes) -> None:
     assert code == (1 if report["summary"]["findings"] else 0)
     check_regions(report, folder)
     check_sarif(first["sarif"])
-    json.loads(first["gitlab"])
+    assert_code_quality(json.loads(first["gitlab"]), report, in_repository=False)  # a temporary folder
     from junitparser import JUnitXml
 
     JUnitXml.fromstring(first["junit"].encode("utf-8"))

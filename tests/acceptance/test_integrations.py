@@ -25,7 +25,8 @@ from ccaudit.model import FileResult, Finding, ManifestResult, RunResult, Severi
 from ccaudit.reporters import REPORTERS, ReportOptions
 from ccaudit.reporters import report as render_report
 from ccaudit.reporters.github import choose, escape_data, escape_property
-from tests.conftest import EXAMPLES, ROOT, run_cli
+from tests.code_quality import assert_code_quality
+from tests.conftest import EXAMPLES, ROOT, example_findings, run_cli
 
 GOLDEN = ROOT / "tests" / "golden"
 TOOLS = ROOT / "tests" / ".tools"
@@ -337,15 +338,63 @@ def test_github_is_the_default_on_actions_and_writes_the_job_summary(at_root: Pa
     assert summary.read_text(encoding="utf-8") == "earlier step\n" + (GOLDEN / "findings.md").read_text(encoding="utf-8")
 
 
-def test_gitlab_code_quality(at_root: Path) -> None:
-    issues = json.loads(report("gitlab", CASES["findings"]))
-    findings = json.loads(report("json", CASES["findings"]))["findings"]
-    assert [i["fingerprint"] for i in issues] == [f["fingerprint"] for f in findings]
-    assert len({i["fingerprint"] for i in issues}) == len(issues)
-    mapping = {(f["severity"], i["severity"]) for f, i in zip(findings, issues)}
-    assert mapping <= {("critical", "critical"), ("high", "major"), ("medium", "minor"), ("low", "info")}
-    assert all(i["location"]["path"] == "examples/claims-chat-agent.yaml" and i["location"]["lines"]["begin"] >= 1
-               and i["check_name"] and i["description"] for i in issues)
+def gitlab_and_json(tmp_path: Path, *args: str) -> tuple[Any, dict[str, Any]]:
+    """One run: the JSON report on stdout and the GitLab report beside it."""
+    result = run_cli("check", "-f", "json", "--gitlab", str(tmp_path / "gl.json"), *AS_OF, *args, env=CLEAN_ENV)
+    assert result.exit_code == 1, result.output
+    return json.loads((tmp_path / "gl.json").read_text(encoding="utf-8")), json.loads(result.stdout)
+
+
+def test_gitlab_code_quality(at_root: Path, tmp_path: Path) -> None:
+    """The GitLab report against the Code Quality format's required fields and against the
+    findings of the same run (tests/code_quality.py), not against another rendering of itself."""
+    issues, findings = gitlab_and_json(tmp_path, CASES["findings"])
+    assert len(issues) == findings["summary"]["findings"] == example_findings() > 0
+    assert_code_quality(issues, findings)
+    assert {i["location"]["path"] for i in issues} == {CASES["findings"]}
+    assert {i["severity"] for i in issues} >= {"critical", "major", "minor"}  # the mapping is exercised
+
+
+def test_gitlab_code_quality_leaves_out_suppressed_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (EXAMPLES / "claims-chat-agent.yaml").read_text(encoding="utf-8")
+    comment = '  # ccaudit: ignore[CCA205] reason="archived in the records system"'
+    Path("agent.yaml").write_text(text.replace("auditLogsDays: 365\n", f"auditLogsDays: 365{comment}\n", 1))
+    issues, findings = gitlab_and_json(tmp_path, "agent.yaml")
+    suppressed = [f for f in findings["findings"] if f["suppressed"]]
+    assert [f["id"] for f in suppressed] == ["CCA205"]
+    assert_code_quality(issues, findings)
+    assert suppressed[0]["fingerprint"] not in {i["fingerprint"] for i in issues}
+    assert len(issues) == example_findings() - 1 and {i["location"]["path"] for i in issues} == {"agent.yaml"}
+
+
+def test_the_code_quality_check_catches_a_broken_report(at_root: Path, tmp_path: Path) -> None:
+    """The checker itself: each break of the format or of the match with the run is caught."""
+    issues, findings = gitlab_and_json(tmp_path, CASES["findings"])
+    breaks = {
+        "no description": lambda i: i[0].pop("description"),
+        "empty check_name": lambda i: i[0].update(check_name=""),
+        "severity outside GitLab's": lambda i: i[0].update(severity="high"),
+        "wrong severity": lambda i: i[0].update(severity="blocker"),
+        "no lines.begin": lambda i: i[0]["location"].pop("lines"),
+        "line 0": lambda i: i[0]["location"]["lines"].update(begin=0),
+        "another line": lambda i: i[0]["location"]["lines"].update(begin=i[0]["location"]["lines"]["begin"] + 1),
+        "absolute path": lambda i: i[0]["location"].update(path="/" + i[0]["location"]["path"]),
+        "duplicate fingerprint": lambda i: i[1].update(fingerprint=i[0]["fingerprint"]),
+        "one issue missing": lambda i: i.pop(),
+        "one issue too many": lambda i: i.append(dict(i[0], fingerprint="0" * 64)),
+    }
+    assert_code_quality(issues, findings)
+    missed = []
+    for name, damage in breaks.items():
+        broken = json.loads(json.dumps(issues))
+        damage(broken)
+        try:
+            assert_code_quality(broken, findings)
+        except AssertionError:
+            continue
+        missed.append(name)
+    assert missed == []
 
 
 def test_markdown_escapes_table_cells() -> None:

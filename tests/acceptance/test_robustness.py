@@ -119,10 +119,21 @@ def check_sub(*paths: str, cwd: str | None = None, timeout: float = 120) -> tupl
     return proc.returncode, _report(proc.stdout)
 
 
+def manifests_by_file(report: dict[str, Any]) -> dict[str, int]:
+    """File name (last component) -> how many manifests the run found in it: the files it saw."""
+    return {Path(f["file"]).name: f["manifests"] for f in report["files"]}
+
+
 def assert_companion_checked(report: dict[str, Any]) -> None:
     assert by_file(report).get(COMPANION_NAME) == COMPANION_FINDINGS
-    files = {Path(f["file"]).name: f["manifests"] for f in report["files"]}
-    assert files.get(COMPANION_NAME) == 1
+    assert manifests_by_file(report).get(COMPANION_NAME) == 1
+
+
+def assert_seen_without_manifests(report: dict[str, Any], name: str) -> None:
+    """The run read ``name`` (it is in the report's files) and found no manifest in it: the
+    absence of its findings is then a result, not a file that was never looked at."""
+    assert manifests_by_file(report).get(name) == 0, report["files"]
+    assert name not in by_file(report)
 
 
 @pytest.fixture
@@ -166,9 +177,10 @@ def test_yaml_syntax_error_in_the_full_example(write, companion: str) -> None:
     bad = write("broken.yaml", text)
     code, report, _ = check(bad, companion)
     assert code == 1
-    got = findings_of(report, "broken.yaml")
-    assert [f["id"] for f in got] == ["CCA001"]
-    assert got[0]["line"] >= line  # the parser stops at or after the broken line, never before
+    # the flow sequence opened on the broken line goes on to the next one, where the parser
+    # stops at the `:` of `routingDecisions:` (a mapping inside a flow sequence needs braces)
+    assert by_file(report)["broken.yaml"] == {("CCA001", line + 1, len("    routingDecisions") + 1)}
+    assert manifests_by_file(report)["broken.yaml"] == 0
     assert_companion_checked(report)
 
 
@@ -180,9 +192,11 @@ def test_broken_yaml_without_the_marker_is_skipped_silently(write, companion: st
     assert code == 0
     assert report["findings"] == []
     assert report["summary"]["manifests"] == 0
+    assert_seen_without_manifests(report, "deployment.yaml")
     code, report, _ = check(helm, companion)
     assert code == 1
-    assert "deployment.yaml" not in by_file(report)
+    assert_seen_without_manifests(report, "deployment.yaml")
+    assert (report["summary"]["files"], report["summary"]["manifests"]) == (2, 1)
     assert_companion_checked(report)
 
 
@@ -260,7 +274,8 @@ def test_truncated_utf16_is_cca001(write, companion: str) -> None:
     path = write("utf16odd.yaml", codecs.BOM_UTF16_LE + EXAMPLE.encode("utf-16-le") + b"A")  # odd byte count
     code, report, _ = check(path, companion)
     assert code == 1
-    assert [f["id"] for f in findings_of(report, "utf16odd.yaml")] == ["CCA001"]
+    # the odd byte comes after the last newline: on the line after the last one, column 1
+    assert by_file(report)["utf16odd.yaml"] == {("CCA001", len(EXAMPLE.splitlines()) + 1, 1)}
     assert_companion_checked(report)
 
 
@@ -289,9 +304,11 @@ def test_empty_and_comment_only_files_are_skipped_silently(case: str, write, com
     assert code == 0
     assert report["findings"] == []
     assert report["summary"]["manifests"] == 0
+    assert_seen_without_manifests(report, "empty.yaml")
     code, report, _ = check(path, companion)
     assert code == 1
-    assert "empty.yaml" not in by_file(report)
+    assert_seen_without_manifests(report, "empty.yaml")
+    assert (report["summary"]["files"], report["summary"]["manifests"]) == (2, 1)
     assert_companion_checked(report)
 
 
@@ -375,9 +392,10 @@ def test_flow_style_yes_no_is_cca004_without_cca002(write, companion: str) -> No
     path = write("yesno.yaml", text)
     code, report, _ = check(path, companion)
     assert code == 1
-    got = findings_of(report, "yesno.yaml")
-    assert ("CCA004", line) in {(f["id"], f["line"]) for f in got}
-    assert not any(f["id"] == "CCA002" for f in got)
+    column = len("  adminAccess: {") + 1
+    # CCA004 at the key (as in block style), and `mfa` counts as missing: the control that needs
+    # it (CCA802) fires at the same place; no CCA002 (a type error) on top
+    assert by_file(report)["yesno.yaml"] == {("CCA004", line, column), ("CCA802", line, column)}
     assert_companion_checked(report)
 
 
@@ -399,9 +417,10 @@ def test_norway_block_list_and_quoted(write) -> None:
     subjects = line_of(COMPANION, "dataSubjects:")
     text = replace_line(COMPANION, subjects, "  dataSubjects:\n    - NO\n    - 'SE'\n    - US")
     code, report, _ = check(write("norway.yaml", text))
-    got = by_file(report)["norway.yaml"]
-    assert not any(fid in ("CCA002", "CCA004") for fid, _, _ in got), got
-    assert ("CCA402", DPA_LINE + 3, 9) in got
+    assert code == 1
+    # only the companion's CCA402 (three lines further down): nothing about NO, 'SE' or US
+    assert by_file(report) == {"norway.yaml": {("CCA402", DPA_LINE + 3, 9)}}
+    assert manifests_by_file(report) == {"norway.yaml": 1}
 
 
 def test_gdpr_off_without_norway(write) -> None:
@@ -409,7 +428,8 @@ def test_gdpr_off_without_norway(write) -> None:
     subjects = line_of(COMPANION, "dataSubjects:")
     text = replace_line(COMPANION, subjects, "  dataSubjects: [US]")
     code, report, _ = check(write("us.yaml", text))
-    assert ("CCA402", DPA_LINE) not in ids_lines_of(report, "us.yaml")
+    # the manifest was read (one manifest) and the run is clean: the dpa: false is not a finding
+    assert (code, report["findings"], manifests_by_file(report)) == (0, [], {"us.yaml": 1})
 
 
 # ---- values of the wrong type inside lists ---------------------------------------------------
@@ -422,7 +442,9 @@ def test_wrong_type_in_spec_data_categories_is_cca002_not_a_crash(item: str, wri
     path = write("wrongtype.yaml", text)
     code, report, _ = check(path, companion)
     assert code == 1
-    assert ("CCA002", line) in ids_lines_of(report, "wrongtype.yaml")
+    # one type error, at the item (a flow mapping starts at its first key, one column further)
+    column = len("  dataCategories: [") + 1 + item.startswith("{")
+    assert {f for f in by_file(report)["wrongtype.yaml"] if f[0] == "CCA002"} == {("CCA002", line, column)}
     assert_companion_checked(report)
 
 
@@ -433,7 +455,8 @@ def test_wrong_type_in_a_tool_data_categories_is_cca002_not_a_crash(item: str, w
     path = write("wrongtype.yaml", text)
     code, report, _ = check(path, companion)
     assert code == 1
-    assert ("CCA002", line) in ids_lines_of(report, "wrongtype.yaml")
+    column = len("      dataCategories: [") + 1 + item.startswith("{")
+    assert by_file(report)["wrongtype.yaml"] == {("CCA002", line, column)}
     assert_companion_checked(report)
 
 
@@ -631,10 +654,12 @@ def test_aliases_and_merge_keys_are_expanded_and_findings_point_at_the_right_lin
 
 def test_aliases_expand_to_the_same_findings_as_the_plain_text(write) -> None:
     plain = EXAMPLE.replace("dpa: true", "dpa: false", 2).replace("dpa: false", "dpa: true", 1)
-    _, expected, _ = check(write("plain.yaml", plain))
-    _, report, _ = check(write("aliased.yaml", ALIASED))
+    plain_code, expected, _ = check(write("plain.yaml", plain))
+    code, report, _ = check(write("aliased.yaml", ALIASED))
     strip = [(f["id"], f["path"], f["severity"]) for f in expected["findings"]]
+    assert strip == [("CCA402", "spec.vendors[1].agreements.dpa", "high")]  # the comparison is not of two empty lists
     assert [(f["id"], f["path"], f["severity"]) for f in report["findings"]] == strip
+    assert (code, plain_code) == (1, 1)
 
 
 def test_merged_value_without_override_points_into_the_manifest(write) -> None:
@@ -709,15 +734,34 @@ def test_deep_nesting_is_cca001(depth: int, write, companion: str) -> None:
     assert_companion_checked(report)
 
 
-def test_deep_block_nesting_is_cca001(write, companion: str) -> None:
-    depth = 1_000  # block style: each level one more space of indentation
+def _block_nesting(depth: int) -> tuple[str, int]:
+    """Block style, each level one more space of indentation; the text and its first nested line."""
     body = "".join(" " * (i + 1) + f"k{i}:\n" for i in range(depth)) + " " * (depth + 1) + "leaf: 1\n"
     head = HEAD + "metadata:\n  name: deep\n  owner: cx\nspec:\n dataCategories: [contact]\nx:\n"
-    path = write("deep.yaml", head + body)
-    code, report = check_sub(path, companion, timeout=120)
+    return head + body, head.count("\n") + 1
+
+
+def test_deep_block_nesting_is_cca001_where_the_limit_is_passed(write, companion: str) -> None:
+    text, first = _block_nesting(150)
+    code, report = check_sub(write("deep.yaml", text), companion, timeout=120)
     assert code == 1
     got = findings_of(report, "deep.yaml")
     assert [f["id"] for f in got] == ["CCA001"]
+    limit = int(got[0]["message"].split("deeper than ")[1].split()[0])  # "nesting deeper than N levels"
+    assert limit < 150
+    # `x:` is level 1, each `kI:` one more: the mapping that passes the limit is the one under k{limit-1}
+    assert (got[0]["line"], got[0]["column"]) == (first + limit, limit + 2)
+    assert_companion_checked(report)
+
+
+def test_very_deep_block_nesting_is_cca001_inside_the_nesting(write, companion: str) -> None:
+    text, first = _block_nesting(1_000)  # libyaml's scanner stops first: its own limit, at its own line
+    code, report = check_sub(write("deep.yaml", text), companion, timeout=120)
+    assert code == 1
+    got = findings_of(report, "deep.yaml")
+    assert [f["id"] for f in got] == ["CCA001"]
+    assert first <= got[0]["line"] <= first + 1_000
+    assert "nest" in got[0]["message"].lower()
     assert_companion_checked(report)
 
 
@@ -890,15 +934,20 @@ def test_every_bad_input_in_one_run(tmp_path: Path) -> None:
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
     code, report = check_sub(str(top), cwd=str(tmp_path), timeout=120)
     assert code == 1
-    got = {name: {fid for fid, _, _ in found} for name, found in by_file(report).items()}
-    assert got[COMPANION_NAME] == {"CCA402"}
-    assert got["utf16.yaml"] == {"CCA402"}
-    assert got["dup.yaml"] == {"CCA003", "CCA402"}
-    for name in ("syntax.yaml", "latin1.yaml", "tag.yaml", "bomb.yaml", "deep.yaml", "dangling.yaml", "up"):
-        assert got[name] == {"CCA001"}, name
-    assert got["list.yaml"] == {"CCA002"}
-    for name in ("empty.yaml", "comments.yaml", "helm.yaml"):
-        assert name not in got
+    got = {name: {(fid, line) for fid, line, _ in found} for name, found in by_file(report).items()}
+    assert got[COMPANION_NAME] == {("CCA402", DPA_LINE)}
+    assert got["utf16.yaml"] == {("CCA402", DPA_LINE)}
+    assert got["dup.yaml"] == {("CCA003", DPA_LINE + 1), ("CCA402", DPA_LINE + 1)}
+    located = {"syntax.yaml": SYNTAX_ERRORS["tab-indent"][1], "latin1.yaml": 3, "tag.yaml": 3, "deep.yaml": 3,
+               "dangling.yaml": 1, "up": 1}
+    for name, line in located.items():
+        assert got[name] == {("CCA001", line)}, name
+    assert [fid for fid, _ in got["bomb.yaml"]] == ["CCA001"]
+    assert 4 <= next(iter(got["bomb.yaml"]))[1] <= 4 + 8  # within the bomb's nine lines
+    assert got["list.yaml"] == {("CCA002", 1)}
+    for name in ("empty.yaml", "comments.yaml", "helm.yaml"):  # read, and nothing in them to check
+        assert_seen_without_manifests(report, name)
+    assert set(got) == set(located) | {COMPANION_NAME, "utf16.yaml", "dup.yaml", "bomb.yaml", "list.yaml"}
     assert not (tmp_path / "pwned").exists()
 
 

@@ -30,6 +30,8 @@ def edit(old: str, new: str, count: int = 1) -> str:
 
 def findings(write: Any, text: str) -> tuple[int, list[tuple[str, int, int, str]]]:
     code, report = check_json("--assume-all", write("agent.yaml", text))
+    # a clean result is a manifest checked, not a file left unread
+    assert report["findings"] or report["summary"]["manifests"] == 1, report["files"]
     return code, [(f["id"], f["line"], f["column"], f["message"]) for f in report["findings"]]
 
 
