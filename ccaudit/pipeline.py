@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from functools import cache
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
+from ccaudit.files import repo_root as _repo_root
 from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, evaluate, number_occurrences, problem_finding
 from ccaudit.loader import (
     MANIFEST_KIND,
@@ -224,14 +224,6 @@ def _repo_path(shown: str) -> str:
     absolute = os.path.abspath(shown)
     root = _repo_root(os.path.dirname(absolute))
     return shown if root is None else os.path.relpath(absolute, root).replace(os.sep, "/")
-
-
-@cache
-def _repo_root(folder: str) -> str | None:
-    if os.path.exists(os.path.join(folder, ".git")):
-        return folder
-    parent = os.path.dirname(folder)
-    return None if parent == folder else _repo_root(parent)
 
 
 def manifest_values(path: str) -> list[dict]:
