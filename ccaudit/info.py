@@ -187,6 +187,8 @@ def explain_report(key: str) -> str | None:
     scope = "the manifest" if example.get("scope") == "file" else "under spec:"
     out += ["", f"Failing example ({scope})", _indent(example.get("failing", "").rstrip()), "",
             f"Passing example ({scope})", _indent(example.get("passing", "").rstrip()), ""]
+    for name, text in example.get("files", {}).items():  # side files the examples name
+        out += [f"Beside the manifest, {name}", _indent(text.rstrip()), ""]
     if control.parameters:
         out.append("Parameters")
         out += [f"    {p.name} ({p.merge}, {p.type}): {p.description}" for p in control.parameters]

@@ -14,8 +14,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
-from ccaudit.files import repo_root as _repo_root
 from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, evaluate, number_occurrences, problem_finding
+from ccaudit.files import repo_root as _repo_root
+from ccaudit.importers import sources
 from ccaudit.loader import (
     MANIFEST_KIND,
     MAX_BYTES,
@@ -61,6 +62,7 @@ def run(config: RunConfig) -> RunResult:
     The result is the same, in the same order, whatever the number of workers.
     """
     candidates = list(discover(config.paths, config.exclude))
+    sources.forget(config.max_bytes)  # tools' source files: read once per run (per worker process)
     workers = _workers(config.jobs, len(candidates))
     if workers == 1:
         files = [check_candidate(c, config) for c in candidates]

@@ -21,11 +21,13 @@ class Loaded(NamedTuple):
 
 
 _CACHE: dict[str, Loaded] = {}
+_LIMIT = [MAX_BYTES]  # the run's size bound (a manifest's, from the configuration)
 
 
-def forget() -> None:
+def forget(max_bytes: int = MAX_BYTES) -> None:
     """Start a run afresh: files may have changed since the last one (tests run many in one process)."""
     _CACHE.clear()
+    _LIMIT[0] = max_bytes
 
 
 def base_folder(manifest: str) -> str:
@@ -46,11 +48,11 @@ def locate_source(manifest: str, relative: str) -> tuple[str | None, str]:
     return real, ""
 
 
-def load(real: str, max_bytes: int = MAX_BYTES) -> Loaded:
+def load(real: str) -> Loaded:
     """The file at ``real`` (a path from ``locate_source``), read once per run."""
     loaded = _CACHE.get(real)
     if loaded is None:
-        loaded = _CACHE[real] = _read(real, max_bytes)
+        loaded = _CACHE[real] = _read(real, _LIMIT[0])
     return loaded
 
 
