@@ -21,19 +21,27 @@ KEYS = {"tools": "name", "vendors": "name"}
 
 
 def _yaml(text: str) -> YAML:
-    """A round-trip YAML whose indentation is the manifest's own (guessed from the text)."""
-    from ruamel.yaml.util import load_yaml_guess_indent
-
+    """A round-trip YAML whose indentation is the manifest's own."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    try:
-        _, indent, offset = load_yaml_guess_indent(text)
-    except Exception:  # several documents, or odd layout: the common style
-        indent, offset = 2, 2
-    indent = indent or 2
-    yaml.indent(mapping=indent, sequence=indent + (offset or 0), offset=offset or 0)
+    mapping, offset = _indents(text)
+    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
     return yaml
+
+
+def _indents(text: str) -> tuple[int, int]:
+    """(mapping indent, offset of ``-`` under its key), from the first key that opens each kind of block."""
+    found: dict[str, int] = {}
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for parent, line in zip(lines, lines[1:]):
+        if not parent.rstrip().endswith(":"):
+            continue
+        step = (len(line) - len(line.lstrip())) - (len(parent) - len(parent.lstrip()))
+        kind = "offset" if line.lstrip().startswith("- ") else "mapping"
+        if step >= 0 and kind not in found and (kind == "offset" or step > 0):
+            found[kind] = step
+    return found.get("mapping", 2), found.get("offset", 2)
 
 
 def merge(manifest: str, sections: dict[str, list[Draft]], source: str) -> tuple[str, str, list[str]]:
