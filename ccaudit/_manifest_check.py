@@ -16,6 +16,7 @@ import re
 REGEX_PATTERNS = {
     '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(?![\\s\\S])': re.compile('^[a-z0-9]([a-z0-9-]*[a-z0-9])?(?![\\s\\S])'),
     '^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})(?![\\s\\S])': re.compile('^((aws|gcp|azure):[a-z0-9-]+|[A-Z]{2})(?![\\s\\S])'),
+    '^(?![A-Za-z][A-Za-z0-9+.-]*:)(?![/\\\\])': re.compile('^(?![A-Za-z][A-Za-z0-9+.-]*:)(?![/\\\\])'),
     '^[a-z0-9][a-z0-9-]*(?![\\s\\S])': re.compile('^[a-z0-9][a-z0-9-]*(?![\\s\\S])'),
     '^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)(?![\\s\\S])': re.compile('^(EU|EEA|[A-Z]{2}(-[A-Z0-9]{1,3})?)(?![\\s\\S])')
 }
@@ -218,6 +219,19 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json(data, custom_forma
                         data__spec__tools_len = len(data__spec__tools)
                         for data__spec__tools_x, data__spec__tools_item in enumerate(data__spec__tools):
                             validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data__spec__tools_item, custom_formats, None)
+                if "mcpConfigs" in data__spec_keys:
+                    data__spec_keys.remove("mcpConfigs")
+                    data__spec__mcpConfigs = data__spec["mcpConfigs"]
+                    if not isinstance(data__spec__mcpConfigs, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.mcpConfigs must be array")
+                    data__spec__mcpConfigs_is_list = isinstance(data__spec__mcpConfigs, (list, tuple))
+                    if data__spec__mcpConfigs_is_list:
+                        def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                        data__spec__mcpConfigs_len = len(data__spec__mcpConfigs)
+                        if data__spec__mcpConfigs_len > len(set(fn(data__spec__mcpConfigs_x) for data__spec__mcpConfigs_x in data__spec__mcpConfigs)):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.mcpConfigs must contain unique items")
+                        for data__spec__mcpConfigs_x, data__spec__mcpConfigs_item in enumerate(data__spec__mcpConfigs):
+                            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_relativepath(data__spec__mcpConfigs_item, custom_formats, None)
                 if "authentication" in data__spec_keys:
                     data__spec_keys.remove("authentication")
                     data__spec__authentication = data__spec["authentication"]
@@ -657,6 +671,17 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_duration(da
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must be one of ['indefinite', 'forever']")
     return data
 
+def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_relativepath(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (str)):
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string")
+    if isinstance(data, str):
+        data_len = len(data)
+        if data_len < 1:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be longer than or equal to 1 characters")
+        if not REGEX_PATTERNS['^(?![A-Za-z][A-Za-z0-9+.-]*:)(?![/\\\\])'].search(data):
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern ^(?![A-Za-z][A-Za-z0-9+.-]*:)(?![/\\\\])")
+    return data
+
 def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
@@ -764,6 +789,72 @@ def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_tool(data, 
             data_keys.remove("auth")
             data__auth = data["auth"]
             validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_toolauth(data__auth, custom_formats, (name_prefix or "data") + ".auth")
+        if "source" in data_keys:
+            data_keys.remove("source")
+            data__source = data["source"]
+            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_toolsource(data__source, custom_formats, (name_prefix or "data") + ".source")
+        if data_keys:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+    return data
+
+def validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_toolsource(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+    data_any_of_count1 = 0
+    if not data_any_of_count1:
+        try:
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data__missing_keys = set(['openapi', 'operation']) - data.keys()
+                if data__missing_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            data_any_of_count1 += 1
+        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+    if not data_any_of_count1:
+        try:
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data__missing_keys = set(['mcp', 'server']) - data.keys()
+                if data__missing_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+            data_any_of_count1 += 1
+        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+    if not data_any_of_count1:
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " cannot be validated by any definition")
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data_len = len(data)
+        if data_len < 2:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain at least 2 properties")
+        if data_len > 2:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain less than or equal to 2 properties")
+        data_keys = set(data.keys())
+        if "openapi" in data_keys:
+            data_keys.remove("openapi")
+            data__openapi = data["openapi"]
+            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_relativepath(data__openapi, custom_formats, (name_prefix or "data") + ".openapi")
+        if "operation" in data_keys:
+            data_keys.remove("operation")
+            data__operation = data["operation"]
+            if not isinstance(data__operation, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".operation must be string")
+            if isinstance(data__operation, str):
+                data__operation_len = len(data__operation)
+                if data__operation_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".operation must be longer than or equal to 1 characters")
+        if "mcp" in data_keys:
+            data_keys.remove("mcp")
+            data__mcp = data["mcp"]
+            validate_https___ccaudit_dev_schemas_manifest_schema_json___defs_relativepath(data__mcp, custom_formats, (name_prefix or "data") + ".mcp")
+        if "server" in data_keys:
+            data_keys.remove("server")
+            data__server = data["server"]
+            if not isinstance(data__server, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".server must be string")
+            if isinstance(data__server, str):
+                data__server_len = len(data__server)
+                if data__server_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".server must be longer than or equal to 1 characters")
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
     return data

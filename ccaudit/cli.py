@@ -364,3 +364,48 @@ def explain(control: str) -> None:
 
         raise Failure(f"unknown control {control!r}{did_you_mean(control)} (see `ccaudit rules`)")
     click.echo(text, nl=False)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Draft tool and vendor entries from files a team already has (nothing fetched, no server started)."""
+
+
+def _merge_options(func: F) -> F:
+    func = click.option("--diff", is_flag=True, help="With --merge: print the change as a diff, write nothing.")(func)
+    return click.option("--merge", "manifest", type=click.Path(dir_okay=False), default=None, metavar="MANIFEST",
+                        help="Add the entries to this manifest in place (comments kept, its values never "
+                             "overwritten; disagreements listed).")(func)
+
+
+def _imported(outcome: Any) -> None:
+    for note in outcome.notes:
+        click.echo(f"ccaudit: note: {note}", err=True)
+    if outcome.write is not None:
+        _write_file([outcome.write[1]], outcome.write[0])
+    _write([outcome.text], None)
+
+
+@import_group.command("openapi")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--operation", "operations", multiple=True, metavar="ID", help="Only this operation (repeatable).")
+@_merge_options
+@debug_option
+@guarded
+def import_openapi(file: str, operations: tuple[str, ...], manifest: str | None, diff: bool) -> None:
+    """Tool entries from an OpenAPI 3.0 or 3.1 document (YAML or JSON), one per operation."""
+    from ccaudit.importers.commands import openapi_command
+
+    _imported(openapi_command(file, operations, manifest, diff))
+
+
+@import_group.command("mcp")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_merge_options
+@debug_option
+@guarded
+def import_mcp(file: str, manifest: str | None, diff: bool) -> None:
+    """Tool stubs (and vendor stubs for remote servers) from an MCP client configuration."""
+    from ccaudit.importers.commands import mcp_command
+
+    _imported(mcp_command(file, manifest, diff))

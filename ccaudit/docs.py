@@ -75,6 +75,8 @@ def _examples(control: Control) -> Iterator[tuple[str, str]]:
         code = str(example.get(label, "")).strip("\n").rstrip()
         if code:
             yield f"{label.capitalize()} example ({scope})", code
+    for name, side in (example.get("files") or {}).items():  # side files the examples name
+        yield f"Beside the manifest, {name}", str(side).strip("\n").rstrip()
 
 
 def _flat(text: str) -> str:

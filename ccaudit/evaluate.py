@@ -96,7 +96,9 @@ def evaluate(where: Where, scope: Scope, evaluated: list[str], pending: list[Upc
     merged = _standard(rulesets, pd, scope.when)
     pending.extend(_upcoming(rulesets, pd, scope.when))
     selection = scope.selection
-    ctx = Context(spec, pd, region_table(), where.document.rejected)
+    ctx = Context(spec, pd, region_table(), where.document.rejected, where.file)
+    if selection.wants("CCA001"):
+        yield from _unreadable_sources(where, ctx)
     for control_id, check in _selected(selection):
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
         if std is None:
@@ -157,6 +159,14 @@ def _unknown_regulations(where: Where, spec: Mapping[str, Any]) -> Iterator[Find
             path = ("spec", "regulations", j)
             message = f"unknown ruleset {name!r} in spec.regulations (built-in: {', '.join(builtins)})"
             yield problem_finding(LoadProblem("CCA002", locate(where.document.node, path), message, path), where)
+
+
+def _unreadable_sources(where: Where, ctx: Context) -> Iterator[Finding]:
+    """A tool's source or an MCP configuration that cannot be read is CCA001 at its key (fail closed)."""
+    from ccaudit.controls.sources import unreadable
+
+    for path, message in unreadable(ctx):
+        yield problem_finding(LoadProblem("CCA001", locate(where.document.node, path), message, path), where)
 
 
 def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str, Any]) -> Finding:

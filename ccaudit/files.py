@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import stat
+from functools import cache
+from functools import cache
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -58,3 +60,13 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 (byte {exc.object[exc.start:exc.start + 1].hex()} at offset {exc.start})"
     return str(exc).split("; use sys.set_int_max_str_digits")[0]  # Python's advice is not the user's
+
+
+@cache
+@cache
+def repo_root(folder: str) -> str | None:
+    """The nearest folder at or above ``folder`` (absolute) that holds ``.git``; None outside a repository."""
+    if os.path.exists(os.path.join(folder, ".git")):
+        return folder
+    parent = os.path.dirname(folder)
+    return None if parent == folder else repo_root(parent)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -16,6 +15,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
 from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, checked_keys, evaluate, problem_finding
+from ccaudit.files import repo_root as _repo_root
+from ccaudit.importers import sources
 from ccaudit.loader import (
     MANIFEST_KIND,
     MAX_BYTES,
@@ -72,6 +73,7 @@ def run(config: RunConfig) -> RunResult:
     The result is the same, in the same order, whatever the number of workers.
     """
     candidates = list(discover(config.paths, config.exclude))
+    sources.forget(config.max_bytes)  # tools' source files: read once per run (per worker process)
     workers = _workers(config.jobs, len(candidates))
     if workers == 1:
         files = [check_candidate(c, config) for c in candidates]
@@ -241,14 +243,6 @@ def _repo_path(shown: str) -> str:
     absolute = os.path.abspath(shown)
     root = _repo_root(os.path.dirname(absolute))
     return shown if root is None else os.path.relpath(absolute, root).replace(os.sep, "/")
-
-
-@cache
-def _repo_root(folder: str) -> str | None:
-    if os.path.exists(os.path.join(folder, ".git")):
-        return folder
-    parent = os.path.dirname(folder)
-    return None if parent == folder else _repo_root(parent)
 
 
 def manifest_values(path: str) -> list[dict]:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from ccaudit.controls import access, governance, inputs, logging, oversight, payments, retention, rights, vendors
+from ccaudit.controls import (
+    access,
+    governance,
+    inputs,
+    logging,
+    oversight,
+    payments,
+    retention,
+    rights,
+    sources,
+    vendors,
+)
 from ccaudit.controls.base import Check, Context, Hit
 
 # Controls that read values and are always on, whatever rulesets apply.
 ALWAYS_ON: dict[str, Check] = {
     "CCA007": inputs.unknown_region,
     "CCA008": inputs.unknown_reference,
+    "CCA009": sources.source_mismatch,
+    "CCA010": sources.undeclared_mcp_server,
 }
 
 # Controls that run when an applicable ruleset requires them.

@@ -26,6 +26,7 @@ class Context(NamedTuple):
     pd: tuple[str, ...]
     regions: RegionTable
     rejected: Mapping[Path, str] = {}
+    file: str = ""  # the manifest's file: the paths it names (tools' sources) are relative to it
 
     def absent(self, path: Path) -> str:
         """How a value missing from ``spec`` reads: "missing", "`yes`, not a boolean", or

@@ -57,6 +57,8 @@ def test_every_catalog_control_has_a_check() -> None:
 @pytest.mark.parametrize("control_id", CONTROL_IDS)
 @pytest.mark.parametrize("which", ["failing", "passing"])
 def test_doc_example(control_id: str, which: str, write: Any) -> None:
+    for name, text in catalog()[control_id].docs["example"].get("files", {}).items():
+        write(name, text)  # side files the example names (a tool's source, an MCP configuration)
     path = write(f"{control_id}-{which}.yaml", _example_text(control_id, which))
     _, report = check_json("--assume-all", path)
     fired = [f for f in report["findings"] if f["id"] == control_id]

@@ -23,13 +23,14 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "discover": ("discover",),
     "loader": ("loader",),
     "validate": ("validate",),
+    "sources": ("importers.sources", "importers.openapi", "importers.mcp", "importers.draft"),  # tools' source files
     "law": ("datafiles", "regions", "rulesets"),  # the catalog and the rulesets, read as data
     "evaluate": ("controls", "evaluate"),
     "suppress": ("suppress", "baseline"),
     "docs": ("docs",),  # a control's page, from the law
     "reporters": ("reporters",),
     "pipeline": ("pipeline",),
-    "commands": ("cli", "__main__", "info", "config"),
+    "commands": ("cli", "__main__", "info", "config", "importers"),  # importers: the `import` command
     "build": ("generate",),  # build time only
 }
 
@@ -39,12 +40,13 @@ ALLOWED: dict[str, set[str]] = {
     "discover": {"model"},
     "loader": {"model"},
     "validate": {"model", "loader"},
+    "sources": {"model", "loader"},
     "law": {"model", "loader"},
-    "evaluate": {"model", "loader", "law"},
+    "evaluate": {"model", "loader", "law", "sources"},
     "suppress": {"model", "loader", "law"},
     "docs": {"model", "law"},
     "reporters": {"model", "law", "docs"},  # a reporter reads the run's result; it never runs a stage
-    "pipeline": {"model", "discover", "loader", "validate", "law", "evaluate", "suppress"},
+    "pipeline": {"model", "discover", "loader", "validate", "sources", "law", "evaluate", "suppress"},
     "commands": set(LAYERS) - {"commands", "build"},
     "build": {"model", "law"},
 }
@@ -53,7 +55,11 @@ ALLOWED: dict[str, set[str]] = {
 def layer_of(module: str) -> str:
     """``ccaudit.reporters.sarif`` -> ``reporters``."""
     parts = module.split(".")[1:] or ["__init__"]
-    return next(name for name, members in LAYERS.items() if parts[0] in members)
+    for key in (".".join(parts[:2]), parts[0]):  # a subpackage's module may sit in its own layer
+        layer = next((name for name, members in LAYERS.items() if key in members), None)
+        if layer is not None:
+            return layer
+    raise StopIteration(module)
 
 
 def module_name(path: Path) -> str:
@@ -68,8 +74,16 @@ def imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("ccaudit"))
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ccaudit"):
-            found.update(f"{node.module}.{a.name}" if node.module == "ccaudit" else node.module for a in node.names)
+            found.update(_imported(node.module, a.name) for a in node.names)
     return {m if m.split(".")[1:2] != ["__version__"] else "ccaudit" for m in found}
+
+
+def _imported(module: str, name: str) -> str:
+    """``from ccaudit.importers import mcp`` imports the module ``ccaudit.importers.mcp``; a name
+    that is not a module is its module's."""
+    submodule = ROOT.joinpath(*module.split("."), name)
+    is_module = submodule.with_suffix(".py").exists() or submodule.is_dir()
+    return f"{module}.{name}" if is_module or module == "ccaudit" else module
 
 
 def modules() -> list[Path]:
