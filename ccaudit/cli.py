@@ -432,3 +432,35 @@ def schema(show_path: bool) -> None:
 
 
 MANIFEST_SCHEMA = "manifest.schema.json"
+
+
+@main.command()
+@click.argument("path", default="agent.yaml", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--name", default=None, help="The deployment's name (DNS-label style).")
+@click.option("--owner", default=None, help="The accountable team.")
+@click.option("--subjects", default=None, metavar="LIST", help="Where the customers are, e.g. EU,US-CA (empty: none).")
+@click.option("--categories", default=None, metavar="LIST", help="Data categories handled, e.g. contact,account.")
+@click.option("--channels", default=None, metavar="LIST", help="Channels served, e.g. chat,voice.")
+@click.option("--no-input", is_flag=True, help="Never ask; use the defaults for what is not given.")
+@debug_option
+@guarded
+def init(path: str, force: bool, name: str | None, owner: str | None, subjects: str | None,
+         categories: str | None, channels: str | None, no_input: bool) -> None:
+    """Write a commented starter manifest to PATH (default agent.yaml) that passes `ccaudit check`."""
+    from ccaudit.authoring.init import Scope, parse_list, starter
+    from ccaudit.pipeline import RunConfig
+
+    if os.path.exists(path) and not force:
+        raise Failure(f"{path} exists; use --force to overwrite it")
+    ask = not no_input and sys.stdin is not None and sys.stdin.isatty()
+    default = Scope()
+    given = {"name": name, "owner": owner, "subjects": subjects, "categories": categories, "channels": channels}
+    shown = {"name": default.name, "owner": default.owner, "subjects": ",".join(default.subjects),
+             "categories": ",".join(default.categories), "channels": ",".join(default.channels)}
+    answers = {k: v if v is not None else (click.prompt(k, default=shown[k], show_default=True) if ask else shown[k])
+               for k, v in given.items()}
+    scope = Scope(answers["name"], answers["owner"], parse_list(answers["subjects"]),
+                  parse_list(answers["categories"]), parse_list(answers["channels"]))
+    _write_file([starter(scope, RunConfig(), path)], path)
+    click.echo(f"wrote {path}")
