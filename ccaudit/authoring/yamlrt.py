@@ -84,23 +84,31 @@ def new_yaml(text: str = "") -> YAML:
 class RoundTrip(NamedTuple):
     yaml: YAML
     documents: list[Any]
+    suffix: str = ""  # a last ``...`` line, which ruamel.yaml writes after every document or none
 
 
 def load(text: str) -> RoundTrip | None:
-    """The documents of ``text``, when ruamel.yaml dumps them back to exactly ``text``."""
-    rt = new_yaml(text)
+    """The documents of ``text``, when ruamel.yaml dumps them back to exactly ``text`` (with or
+    without explicit ``---`` and ``...`` markers, as the file writes them)."""
+    suffix = "...\n" if text.endswith("\n...\n") else ""
+    body = text[: len(text) - len(suffix)]
+    rt = new_yaml(body)
     try:
-        documents = list(rt.load_all(text))
-        same = dump(RoundTrip(rt, documents)) == text
+        documents = list(rt.load_all(body))
+        for start, end in ((None, None), (True, None), (None, True), (True, True)):
+            rt.explicit_start, rt.explicit_end = start, end
+            trip = RoundTrip(rt, documents, suffix)
+            if dump(trip) == text:
+                return trip
     except Exception:  # ruamel.yaml's errors have no common base; any of them means "not this file"
         return None
-    return RoundTrip(rt, documents) if same else None
+    return None
 
 
 def dump(trip: RoundTrip) -> str:
     out = io.StringIO()
     trip.yaml.dump_all(trip.documents, out)
-    return out.getvalue()
+    return out.getvalue() + trip.suffix
 
 
 def plain(value: Any) -> Any:
@@ -232,6 +240,8 @@ def _take_tail(node: Any) -> str:
         slot = 2 if isinstance(container, dict) else 0
         entry = container.ca.items.get(_last(container))
         token = entry[slot] if entry and len(entry) > slot else None
+        if _filled(container[_last(container)]):  # that comment is written before the value, not after
+            token = None
         if token is not None:
             head, newline, rest = token.value.partition("\n")
             token.value = head + newline
@@ -240,6 +250,10 @@ def _take_tail(node: Any) -> str:
             tail += "".join(t.value for t in container.ca.end)
             container.ca.end = []
     return tail
+
+
+def _filled(value: Any) -> bool:
+    return isinstance(value, (CommentedMap, CommentedSeq)) and len(value) > 0
 
 
 def _attach(node: Any, key: Any, tail: str) -> None:
