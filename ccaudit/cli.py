@@ -151,21 +151,14 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
           as_of: Any, include_proposed: bool, **reports: str | None) -> None:
     """Check manifests in PATHS (files or folders; default: the current folder; - for one manifest on
     standard input)."""
-    from ccaudit.model import Policy
-    from ccaudit.pipeline import RunConfig, run
-    from ccaudit.rulesets import load_ruleset
+    from ccaudit.pipeline import run
 
     settings = _settings(config_path)
     fail_on = fail_on or settings.fail_on or "low"
-    selection = _selection(select or settings.select, settings.ignore + ignore)
-    baseline = baseline or settings.baseline
-    policy = Policy(not no_inline_suppressions and settings.inline_suppressions is not False, settings.waivers,
-                    _baseline(baseline) if baseline else {})
     fmt = fmt or _default_format()
-    config = RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
-                       assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
-                       jobs=jobs, stdin=_stdin(paths), when=_when(as_of, include_proposed),
-                       checked_keys=fmt == "junit" or bool(reports.get("report_junit")))
+    config = _run_config(settings, paths, select, ignore, rulesets, assume_all, exclude, baseline,
+                         no_inline_suppressions, _when(as_of, include_proposed), jobs=jobs, stdin=_stdin(paths),
+                         checked_keys=fmt == "junit" or bool(reports.get("report_junit")))
     result = run(config)
     if write_baseline:
         _write_baseline(result, write_baseline)
@@ -181,6 +174,23 @@ def check(paths: tuple[str, ...], fmt: str | None, output: str | None, fail_on: 
         click.echo(fixed_message(result.baseline_fixed), err=True)
     _fail_if_nothing_checked(result, fail_if_no_manifests)
     sys.exit(exitcodes.OK if write_baseline else exitcodes.for_findings(result.findings, fail_on))
+
+
+def _run_config(settings: Any, paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+                rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...], baseline: str | None,
+                no_inline_suppressions: bool, when: Any, **more: Any) -> Any:
+    """The frozen run configuration of ``check`` (and ``fix``): options over the configuration file."""
+    from ccaudit.model import Policy
+    from ccaudit.pipeline import RunConfig
+    from ccaudit.rulesets import load_ruleset
+
+    selection = _selection(select or settings.select, settings.ignore + ignore)
+    baseline = baseline or settings.baseline
+    policy = Policy(not no_inline_suppressions and settings.inline_suppressions is not False, settings.waivers,
+                    _baseline(baseline) if baseline else {})
+    return RunConfig(paths or (".",), tuple(load_ruleset(r) for r in (*settings.rulesets, *rulesets)),
+                     assume_all or bool(settings.assume_all), selection, settings.exclude + exclude, policy=policy,
+                     when=when, **more)
 
 
 def _stdin(paths: tuple[str, ...]) -> bytes:
@@ -409,3 +419,94 @@ def import_mcp(file: str, manifest: str | None, diff: bool) -> None:
     from ccaudit.importers.commands import mcp_command
 
     _imported(mcp_command(file, manifest, diff))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diff", is_flag=True, help="Print a unified diff and write nothing (exit 1 when there is something to fix).")
+@click.option("--select", multiple=True, metavar="ID", help="Fix only these controls (id, slug or id prefix).")
+@click.option("--ignore", multiple=True, metavar="ID", help="Leave these controls alone (id, slug or id prefix).")
+@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
+              help="Add a ruleset: a built-in name or a YAML file.")
+@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: as for check).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Leave the findings of this baseline alone.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments.")
+@_law_options
+@debug_option
+@guarded
+def fix(paths: tuple[str, ...], diff: bool, select: tuple[str, ...], ignore: tuple[str, ...],
+        rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...], config_path: str | None,
+        baseline: str | None, no_inline_suppressions: bool, as_of: Any, include_proposed: bool) -> None:
+    """Apply only-stricter fixes to the manifests in PATHS, in place, keeping comments and layout;
+    list the findings that need a person. Exit 1 while findings are left (with --diff: while
+    there is something to fix)."""
+    from ccaudit.authoring.fix import fix_run, needs_a_person, summary, unified_diff, write_back
+    from ccaudit.reporters.text import render
+
+    if "-" in paths:
+        raise Failure("fix rewrites files in place; it cannot read standard input")
+    config = _run_config(_settings(config_path), paths, select, ignore, rulesets, assume_all, exclude, baseline,
+                         no_inline_suppressions, _when(as_of, include_proposed))
+    fixes = fix_run(config)
+    changed = [f for f in fixes if f.changed]
+    if diff:
+        _write([unified_diff(f) for f in changed], None)
+    else:
+        for item in changed:
+            write_back(item)
+    left = needs_a_person(fixes, diff)
+    click.echo(summary(fixes, diff), err=diff, nl=False)
+    if left.findings:
+        click.echo("\nneeds a person:\n" + render(left), err=diff, nl=False)
+    sys.exit(exitcodes.FINDINGS if (changed if diff else left.findings) else exitcodes.OK)
+
+
+@main.command()
+@click.option("--path", "show_path", is_flag=True, help="Print where the schema file is installed instead.")
+@debug_option
+@guarded
+def schema(show_path: bool) -> None:
+    """Print the manifest JSON Schema (for an editor's yaml-language-server)."""
+    from ccaudit.resources import schema_file
+
+    path = schema_file(MANIFEST_SCHEMA)
+    click.echo(str(path) if show_path else path.read_text(encoding="utf-8"), nl=show_path)
+
+
+MANIFEST_SCHEMA = "manifest.schema.json"
+
+
+@main.command()
+@click.argument("path", default="agent.yaml", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--name", default=None, help="The deployment's name (DNS-label style).")
+@click.option("--owner", default=None, help="The accountable team.")
+@click.option("--subjects", default=None, metavar="LIST", help="Where the customers are, e.g. EU,US-CA (empty: none).")
+@click.option("--categories", default=None, metavar="LIST", help="Data categories handled, e.g. contact,account.")
+@click.option("--channels", default=None, metavar="LIST", help="Channels served, e.g. chat,voice.")
+@click.option("--no-input", is_flag=True, help="Never ask; use the defaults for what is not given.")
+@debug_option
+@guarded
+def init(path: str, force: bool, name: str | None, owner: str | None, subjects: str | None,
+         categories: str | None, channels: str | None, no_input: bool) -> None:
+    """Write a commented starter manifest to PATH (default agent.yaml) that passes `ccaudit check`."""
+    from ccaudit.authoring.init import Scope, parse_list, starter
+    from ccaudit.pipeline import RunConfig
+
+    if os.path.exists(path) and not force:
+        raise Failure(f"{path} exists; use --force to overwrite it")
+    ask = not no_input and sys.stdin is not None and sys.stdin.isatty()
+    default = Scope()
+    given = {"name": name, "owner": owner, "subjects": subjects, "categories": categories, "channels": channels}
+    shown = {"name": default.name, "owner": default.owner, "subjects": ",".join(default.subjects),
+             "categories": ",".join(default.categories), "channels": ",".join(default.channels)}
+    answers = {k: v if v is not None else (click.prompt(k, default=shown[k], show_default=True) if ask else shown[k])
+               for k, v in given.items()}
+    scope = Scope(answers["name"], answers["owner"], parse_list(answers["subjects"]),
+                  parse_list(answers["categories"]), parse_list(answers["channels"]))
+    _write_file([starter(scope, RunConfig(), path)], path)
+    click.echo(f"wrote {path}")

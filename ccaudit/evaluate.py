@@ -178,7 +178,8 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
                    dotted(hit.path), where.manifest, hit.message + _proposed(requirements, std), requirements,
                    hit.remediation,
                    where.fingerprint(control.id, hit.path, hit.subject), where.source(span.line),
-                   suppressible=suppressible, named_path=where.named(hit.path))
+                   suppressible=suppressible, named_path=where.named(hit.path),
+                   fix=hit.fix._replace(document=where.document.index) if hit.fix else None)
 
 
 def _proposed(requirements: tuple[Basis, ...], std: ControlStandard) -> str:

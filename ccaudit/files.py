@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import stat
 from functools import cache
-from functools import cache
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -62,7 +61,6 @@ def describe(exc: BaseException) -> str:
     return str(exc).split("; use sys.set_int_max_str_digits")[0]  # Python's advice is not the user's
 
 
-@cache
 @cache
 def repo_root(folder: str) -> str | None:
     """The nearest folder at or above ``folder`` (absolute) that holds ``.git``; None outside a repository."""

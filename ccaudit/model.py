@@ -90,6 +90,21 @@ class Suppression(NamedTuple):
     until: str | None = None
 
 
+class Fix(NamedTuple):
+    """What makes a finding pass, as its control says: ``path`` (under the manifest) gets ``value``.
+
+    ``kind`` says how it is only ever tighter: ``at_least`` raises a minimum, ``at_most`` lowers a
+    maximum, ``include`` adds the items of ``value`` to a list, ``replace`` puts ``value`` where one
+    of ``weaker`` stands (None: missing). ``document`` is the manifest's place in its file.
+    """
+
+    path: Path
+    value: Any
+    kind: str = "replace"
+    weaker: tuple[Any, ...] = (None, False)
+    document: int = 0
+
+
 class Finding(NamedTuple):
     id: str
     slug: str
@@ -106,6 +121,7 @@ class Finding(NamedTuple):
     suppressed: Suppression | None = None
     suppressible: bool = True  # inline; every requiring ruleset allows it
     named_path: str = ""  # ``path`` with list items by name (``spec.vendors[acme-llm].baa``), as fingerprinted
+    fix: Fix | None = None  # the setting that makes it pass, when a tool may write it (``ccaudit fix``)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

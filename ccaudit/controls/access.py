@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ccaudit.controls.base import Context, Hit, exceeds, render, require_true, snippet
-from ccaudit.model import VERIFICATION, Path, Severity
+from ccaudit.model import VERIFICATION, Fix, Path, Severity
 from ccaudit.rulesets import ControlStandard, strings
 
 PRIVILEGED_SEGMENTS = frozenset({"admin", "superuser", "root", "all", "full_access"})
@@ -62,7 +62,8 @@ def write_without_approval(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         yield Hit(("spec", "tools", i, key),
                   f"tool {_name(tool)} changes data ({effect}) and {state}; "
                   "a person must approve such calls (approval: always, or conditional with a condition)",
-                  snippet(ctx.spec, ("spec", "tools", i, "approval"), "always"), severity=critical)
+                  snippet(ctx.spec, ("spec", "tools", i, "approval"), "always"), severity=critical,
+                  fix=Fix(("spec", "tools", i, "approval"), "always", weaker=(None, "never", "conditional")))
 
 
 def unrestricted_fields(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -128,7 +129,8 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
         yield Hit(path, f"{ctx.describe(path, actual)}; at least {minimum} is required "
                         f"(weakest to strongest: {', '.join(VERIFICATION)})",
                   snippet(ctx.spec, path, minimum), "minimumVerification",
-                  lambda own: rank < VERIFICATION.index(own))
+                  lambda own: rank < VERIFICATION.index(own),
+                  fix=Fix(path, minimum, weaker=(None, *VERIFICATION[:VERIFICATION.index(minimum)])))
 
 
 def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -144,7 +146,7 @@ def unbounded_records(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         bound = f"at most {limit}" if limit is not None else "a bound"
         yield Hit(path, f"tool {_name(tool)}: maxRecordsPerCall is {state}; {bound} is required",
                   snippet(ctx.spec, path, min(limit or 1, 1)), "maxRecordsPerCall",
-                  exceeds(actual))
+                  exceeds(actual), fix=None if limit is None else Fix(path, limit, "at_most"))
 
 
 def admin_without_mfa(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple, Protocol, cast
 
 from ccaudit.loader import cut
-from ccaudit.model import CATEGORIES, Path, Severity
+from ccaudit.model import CATEGORIES, Fix, Path, Severity
 from ccaudit.regions import RegionTable
 from ccaudit.render import flow as render
 from ccaudit.rulesets import ControlStandard
@@ -87,6 +87,7 @@ class Hit(NamedTuple):
     breaks: Callable[[Any], bool] | None = None
     severity: Severity | None = None
     subject: str = ""  # what at ``path`` the finding is about (a category), for its fingerprint
+    fix: Fix | None = None  # the only-tighter setting that makes it pass (the effective value)
 
 
 class Check(Protocol):
@@ -149,7 +150,7 @@ def require_true(ctx: Context, section: str, key: str, why: str) -> Iterator[Hit
     value = ctx.section(section).get(key)
     if value is not True:
         path = ("spec", section, key)
-        yield Hit(path, f"{ctx.describe(path, value)}; {why}", snippet(ctx.spec, path, True))
+        yield Hit(path, f"{ctx.describe(path, value)}; {why}", snippet(ctx.spec, path, True), fix=Fix(path, True))
 
 
 def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: str, unit: str,
@@ -166,4 +167,5 @@ def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: s
     state = ctx.absent(path) if value is None else ("unbounded" if is_unbounded(value) else f"{cut(render(value))} {unit}")
     required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
     fix = snippet(ctx.spec, path, limit if limit is not None else 30)
-    yield Hit(path, f"{owner}{key_name(path)} is {state}; {required}", fix, param, exceeds(value))
+    yield Hit(path, f"{owner}{key_name(path)} is {state}; {required}", fix, param, exceeds(value),
+              fix=None if limit is None else Fix(path, limit, "at_most"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccaudit.controls.base import Context, Hit, at_most, contains, days, falls_short, require_true, snippet
-from ccaudit.model import SENSITIVE, Severity
+from ccaudit.model import SENSITIVE, Fix, Severity
 from ccaudit.rulesets import ControlStandard, strings
 
 DECISION_KEYS = ("routingDecisions", "escalations", "approvals", "guardrailEvents")
@@ -26,7 +26,7 @@ def reasoning_not_logged(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     if value in (None, "none"):
         path = ("spec", "logging", "reasoning")
         yield Hit(path, f"{ctx.describe(path, value)}; log the agent's plan steps (redacted or full)",
-                  snippet(ctx.spec, path, "redacted"))
+                  snippet(ctx.spec, path, "redacted"), fix=Fix(path, "redacted", weaker=(None, "none")))
 
 
 def mutable_audit_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -42,7 +42,7 @@ def audit_log_retention_too_short(ctx: Context, std: ControlStandard) -> Iterato
         path = ("spec", "retention", key)
         state = ctx.absent(path) if actual is None else f"{actual} days"
         yield Hit(path, f"retention.{key} is {state}; at least {minimum} days are required",
-                  snippet(ctx.spec, path, minimum), param, falls_short(actual))
+                  snippet(ctx.spec, path, minimum), param, falls_short(actual), fix=Fix(path, minimum, "at_least"))
 
 
 def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -55,12 +55,14 @@ def unredacted_logs(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
             yield Hit(("spec", "logging", "redaction"),
                       f"logs are written without masking {category}; redact it before logs are written",
                       fix, "redactCategories", contains(category),
-                      Severity.CRITICAL if category in CRITICAL_CATEGORIES else None, category)
+                      Severity.CRITICAL if category in CRITICAL_CATEGORIES else None, category,
+                      Fix(("spec", "logging", "redaction"), [category], "include"))
     sensitive = SENSITIVE & set(ctx.pd)
     if logging.get("reasoning") == "full" and sensitive:
         path = ("spec", "logging", "reasoning")
         yield Hit(path, f"full reasoning is logged while the deployment handles {', '.join(sorted(sensitive))}; "
-                        "log it redacted", snippet(ctx.spec, path, "redacted"))
+                        "log it redacted", snippet(ctx.spec, path, "redacted"),
+                  fix=Fix(path, "redacted", weaker=("full",)))
 
 
 def no_log_review(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccaudit.controls.base import Context, Hit, contains, require_true, snippet
+from ccaudit.model import Fix
 from ccaudit.rulesets import ControlStandard, strings
 
 
@@ -20,7 +21,7 @@ def output_filter_gap(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
         if category not in filtered:
             yield Hit(path, f"agent output is not filtered for {category}; mask or block it in responses",
                       snippet(ctx.spec, path, sorted(filtered | set(required))), "outputFilterCategories",
-                      contains(category), subject=category)
+                      contains(category), subject=category, fix=Fix(path, [category], "include"))
 
 
 def no_confidence_escalation(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -33,7 +34,8 @@ def no_confidence_escalation(ctx: Context, std: ControlStandard) -> Iterator[Hit
     if action in (None, "proceed"):
         path = ("spec", "guardrails", "lowConfidenceAction")
         yield Hit(path, f"{ctx.describe(path, action)}; escalate to a human or refuse when confidence is low",
-                  snippet(ctx.spec, path, "escalate_to_human"))
+                  snippet(ctx.spec, path, "escalate_to_human"),
+                  fix=Fix(path, "escalate_to_human", weaker=(None, "proceed")))
 
 
 def significant_decision_without_review(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
@@ -42,7 +44,7 @@ def significant_decision_without_review(ctx: Context, std: ControlStandard) -> I
             path = ("spec", "automatedDecisions", i, "humanReview")
             yield Hit(path, f"automated decision {decision.get('name')!r} has a significant effect and humanReview is "
                             f"{ctx.absent(path) if decision.get('humanReview') is None else 'false'}; a person must be able to "
-                            "review it", snippet(ctx.spec, path, True))
+                            "review it", snippet(ctx.spec, path, True), fix=Fix(path, True))
 
 
 def no_human_handoff(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ccaudit.controls.base import Context, Hit, at_most, days, is_unbounded, snippet
+from ccaudit.model import Fix
 from ccaudit.rulesets import ControlStandard
 
 
@@ -27,7 +28,7 @@ def identifiable_long_term_logs(ctx: Context, std: ControlStandard) -> Iterator[
     kept = "indefinitely" if is_unbounded(audit) else f"{audit} days"
     yield Hit(path, f"audit logs are kept {kept}, longer than transcripts ({transcripts} days), and "
                     "logging.pseudonymized is not true; keep long-term logs with identifiers replaced by keyed hashes",
-              snippet(ctx.spec, path, True))
+              snippet(ctx.spec, path, True), fix=Fix(path, True))
 
 
 def _receiving_vendors(ctx: Context) -> Iterator[tuple[int, dict]]:

@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLES, FIXTURES, ROOT, run_cli
 UNUSED_ON_A_CLEAN_TEXT_RUN = ("jsonschema", "fastjsonschema", "multiprocessing", "ruamel", "junit_xml",
                               "ccaudit.reporters.sarif", "ccaudit.reporters.junit", "ccaudit._manifest_errors",
                               "ccaudit.suppress", "ccaudit.baseline", "difflib", "ccaudit.generate",
-                              "hashlib")
+                              "hashlib", "ccaudit.authoring")
 
 
 def _modules_after(*args: str) -> set[str]:

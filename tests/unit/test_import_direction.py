@@ -30,7 +30,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "docs": ("docs",),  # a control's page, from the law
     "reporters": ("reporters",),
     "pipeline": ("pipeline",),
-    "commands": ("cli", "__main__", "info", "config", "importers"),  # importers: the `import` command
+    "commands": ("cli", "__main__", "info", "config", "importers", "authoring"),  # import, fix, init
     "build": ("generate",),  # build time only
 }
 

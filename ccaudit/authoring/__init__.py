@@ -1,0 +1,1 @@
+"""Authoring: `ccaudit fix` and `ccaudit init` (ruamel.yaml, imported only here)."""
