@@ -97,19 +97,34 @@ def schema_errors(value: Any) -> list[SchemaError]:
 
 
 def _error(exc: Any, value: Any) -> SchemaError:
-    path: list[PathPart] = []
-    node = value
-    for part in exc.path[1:]:  # after "data"
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            path.append(int(part))
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        else:  # a key the dotted name cannot carry (it holds "." or "["): stop at its parent
-            break
     text = exc.message[len(exc.name):].strip() if exc.name and exc.message.startswith(exc.name) else exc.message
-    return SchemaError(tuple(path), exc.rule or "", exc.rule_definition, exc.value, exc.definition or {}, text)
+    path = tuple(_resolve(value, (exc.name or "data")[len("data"):]) or ())
+    return SchemaError(path, exc.rule or "", exc.rule_definition, exc.value, exc.definition or {}, text)
+
+
+def _resolve(node: Any, rest: str) -> list[PathPart] | None:
+    """The path that the rest of the validator's dotted name (``.tools[0].scopes``) stands for,
+    read against the value, since a key may hold "." or "[" (longest keys first, a few tried
+    per level); None if nothing spells it."""
+    if not rest:
+        return []
+    for part, after in _steps(node, rest)[:3]:
+        tail = _resolve(node[part], after)
+        if tail is not None:
+            return [part, *tail]
+    return None
+
+
+def _steps(node: Any, rest: str) -> list[tuple[PathPart, str]]:
+    """The parts ``rest`` may start with in ``node`` (longest first), and what remains after each:
+    a key ends where the name has ".", "[" or its end, so each such place is tried."""
+    if isinstance(node, list) and rest.startswith("["):
+        index, _, after = rest[1:].partition("]")
+        return [(int(index), after)] if index.isdigit() and int(index) < len(node) else []
+    if not (isinstance(node, dict) and rest.startswith(".")):
+        return []
+    ends = [i for i, c in enumerate(rest) if i > 0 and c in ".["] + [len(rest)]
+    return [(rest[1:i], rest[i:]) for i in reversed(ends) if rest[1:i] in node]
 
 
 def validate(document: Document) -> Validated:

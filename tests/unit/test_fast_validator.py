@@ -114,3 +114,15 @@ def test_patterns_do_not_let_a_trailing_newline_through() -> None:
     value["metadata"]["name"] = original["metadata"]["name"] + "\n"
     assert not JSONSCHEMA.is_valid(value) and not is_valid(value)
     assert _locations(value)[0] == _locations(value)[1] == {(("metadata", "name"), "pattern")}
+
+
+@pytest.mark.parametrize("key", ["[", ".", "a.b", "a[", "[1]", "x[0]", "a.", "a.b.c", "..", "[["])
+def test_error_locations_agree_for_keys_holding_dots_and_brackets(key: str) -> None:
+    """The compiled validator names an error by a dotted string (``data.metadata.labels.a.b``):
+    a key holding "." or "[" is found among the mapping's keys, next to the keys it resembles."""
+    import copy
+
+    value = copy.deepcopy(DOCUMENTS[0][1])
+    value["metadata"]["labels"] = {key: None, "a": None, "a.b": 1}
+    reference, ours = _locations(value)
+    assert ours == reference and (("metadata", "labels", key), "type") in ours
