@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
+from sys import intern
 from typing import Any, NamedTuple
 
 from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
@@ -174,11 +175,13 @@ def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str
     span = locate(where.document.node, hit.path)
     control = std.control
     suppressible = control.suppressible and all(r.suppressible for r in std.requirements)
+    # the texts repeat from manifest to manifest: one copy each (a file of 20,000 manifests holds
+    # hundreds of thousands of findings until it is reported)
     return Finding(control.id, control.slug, max(severity, hit.severity or severity), where.file, span,
-                   dotted(hit.path), where.manifest, hit.message + _proposed(requirements, std), requirements,
-                   hit.remediation,
+                   intern(dotted(hit.path)), where.manifest, intern(hit.message + _proposed(requirements, std)),
+                   requirements, intern(hit.remediation),
                    where.fingerprint(control.id, hit.path, hit.subject), where.source(span.line),
-                   suppressible=suppressible, named_path=where.named(hit.path),
+                   suppressible=suppressible, named_path=intern(where.named(hit.path)),
                    fix=hit.fix._replace(document=where.document.index) if hit.fix else None)
 
 
