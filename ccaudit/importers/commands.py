@@ -66,10 +66,11 @@ def mcp_drafts(file: str, shown: str) -> tuple[dict[str, list[Draft]], list[str]
 
 
 def _relative(file: str, manifest: str | None) -> str:
-    """How a manifest names ``file``: relative to the manifest's folder, with forward slashes."""
-    if manifest is None:
-        return file
-    return os.path.relpath(os.path.abspath(file), sources.base_folder(manifest)).replace(os.sep, "/")
+    """How a manifest names ``file``: relative to the manifest's folder (without ``--merge``, to
+    the current folder, where the entries are likely pasted), with forward slashes: a manifest
+    never names a source by an absolute path."""
+    base = sources.base_folder(manifest) if manifest is not None else os.getcwd()
+    return os.path.relpath(os.path.abspath(file), base).replace(os.sep, "/")
 
 
 def openapi_command(file: str, chosen: tuple[str, ...], manifest: str | None, diff: bool) -> Outcome:

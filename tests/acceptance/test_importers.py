@@ -109,7 +109,7 @@ def test_mcp_import_never_starts_a_server_nor_reads_the_environment(write: Any, 
     assert result.exit_code == 0 and not marker.exists()
     assert "value-from-the-environment" not in result.output
     (tool,) = yaml.safe_load(result.stdout)["tools"]
-    assert tool == {"name": "mcp.crm", "source": {"mcp": path, "server": "crm"}}  # a reference is no literal secret
+    assert tool == {"name": "mcp.crm", "source": {"mcp": os.path.relpath(path), "server": "crm"}}  # a reference is no literal secret
 
 
 def test_mcp_literal_secrets_remote_hosts_and_servers_that_are_not_mappings(at_root: None) -> None:
