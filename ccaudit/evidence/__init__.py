@@ -83,6 +83,7 @@ class Evidence(NamedTuple):
     upcoming: tuple[Upcoming, ...]  # within HORIZON_DAYS
     orphans: tuple[Finding, ...]  # input problems outside any manifest (a file that does not parse)
     when: When
+    known: Mapping[str, Ruleset]  # every ruleset a manifest applied, by id
 
     def score(self, cells: Iterable[Cell]) -> tuple[int, int]:
         """(passing, applicable) requirements."""
@@ -110,21 +111,19 @@ class Evidence(NamedTuple):
 
     def effective(self, column: Column, control: str) -> dict[str, Any]:
         """The merged (effective) values of ``control``'s parameters on ``column``'s manifest."""
-        merged = _merged(tuple(self.ruleset(r) for r in column.result.rulesets), column.result.pd, self.when)
-        std = merged.get(control)
-        return {} if std is None else {name: e.value for name, e in std.parameters.items()}
-
-    def ruleset(self, ruleset_id: str) -> Ruleset:
-        return next((s.ruleset for s in self.sections if s.ruleset.id == ruleset_id), None) or builtin(ruleset_id)
+        rulesets = tuple(self.known[r] for r in column.result.rulesets)
+        return _merged(rulesets, column.result.pd, self.when).get(control, {})
 
 
-_MERGED: dict[tuple[tuple[Ruleset, ...], tuple[str, ...], When], Mapping[str, Any]] = {}
+_MERGED: dict[tuple[tuple[Ruleset, ...], tuple[str, ...], When], dict[str, dict[str, Any]]] = {}
 
 
-def _merged(rulesets: tuple[Ruleset, ...], pd: tuple[str, ...], when: When) -> Mapping[str, Any]:
+def _merged(rulesets: tuple[Ruleset, ...], pd: tuple[str, ...], when: When) -> dict[str, dict[str, Any]]:
+    """Per control, its parameters' effective values: once per combination (rulesets by identity)."""
     key = (rulesets, pd, when)
     if key not in _MERGED:
-        _MERGED[key] = standard(rulesets, pd, when)
+        merged = standard(rulesets, pd, when)
+        _MERGED[key] = {c: {name: e.value for name, e in std.parameters.items()} for c, std in merged.items()}
     return _MERGED[key]
 
 
@@ -153,8 +152,9 @@ def build(result: RunResult, extra: Sequence[Ruleset], waivers: Sequence[Waiver]
     sections = tuple(Section(r, _rows(r, columns, indexed, when)) for r in (known.get(i) or builtin(i) for i in ids))
     keys = {(c.file, c.name) for c in columns}
     orphans = tuple(f for f in result.findings if (f.file, f.manifest) not in keys)
+    applied = {r for c in columns for r in c.result.rulesets}
     return Evidence(as_of, columns, sections, register(result, waivers, as_of), _soon(result.upcoming, as_of),
-                    orphans, when._replace(as_of=as_of))
+                    orphans, when._replace(as_of=as_of), {r: known.get(r) or builtin(r) for r in applied})
 
 
 def _columns(result: RunResult) -> tuple[Column, ...]:

@@ -22,7 +22,7 @@ def lines(evidence: Evidence) -> Iterator[str]:
     for i, section in enumerate(evidence.sections):
         yield ("," if i else "") + "\n  " + _section_head(evidence, section)
         for j, row in enumerate(section.rows):
-            yield ("," if j else "") + "\n   " + _dump(requirement(evidence, row))
+            yield ("," if j else "") + "\n   " + requirement(evidence, row)
         yield "]}"
     yield "],\n " + _pair("register", [exemption(e) for e in evidence.register])
     yield ",\n " + _pair("upcoming", [upcoming(u) for u in evidence.upcoming])
@@ -60,14 +60,25 @@ def _section_head(evidence: Evidence, section: Section) -> str:
     return _dump(head)[:-1] + ', "requirements": ['
 
 
-def requirement(evidence: Evidence, row: Row) -> dict[str, Any]:
+def requirement(evidence: Evidence, row: Row) -> str:
+    """One requirement as JSON text; a cell without findings is encoded once per kind of manifest."""
     req = row.requirement
-    return {"control": row.control.id, "slug": row.control.slug, "title": row.control.title,
+    head = {"control": row.control.id, "slug": row.control.slug, "title": row.control.title,
             "inForce": not row.upcoming, "effectiveDate": req.effective, "proposed": req.proposed,
             "parameters": {k: flow(v) for k, v in req.parameters.items()},
             "citations": [{"ref": c.ref, "verified": c.verified, "quote": c.quote, "parameter": c.parameter}
-                          for c in req.citations],
-            "cells": [cell(evidence, row, col, x) for col, x in zip(evidence.columns, row.cells)]}
+                          for c in req.citations]}
+    seen: dict[tuple[Cell, tuple[str, ...], tuple[str, ...]], str] = {}
+    cells = []
+    for column, x in zip(evidence.columns, row.cells):
+        if x.findings:
+            cells.append(_dump(cell(evidence, row, column, x)))
+            continue
+        key = (x, column.result.rulesets, column.result.pd)
+        if key not in seen:
+            seen[key] = _dump(cell(evidence, row, column, x))
+        cells.append(seen[key])
+    return _dump(head)[:-1] + ', "cells": [' + ", ".join(cells) + "]}"
 
 
 def cell(evidence: Evidence, row: Row, column: Column, x: Cell) -> dict[str, Any]:
