@@ -15,7 +15,16 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from ccaudit.model import Finding, ManifestResult, RunResult, Upcoming, Waiver
-from ccaudit.rulesets import Control, ControlRequirement, Ruleset, When, builtin, catalog, resolve_value, standard
+from ccaudit.rulesets import (
+    Control,
+    ControlRequirement,
+    Ruleset,
+    When,
+    builtin,
+    catalog,
+    resolve_value,
+    standard,
+)
 
 STATUSES = ("pass", "fail", "waived", "suppressed", "baselined", "not_applicable", "upcoming")
 APPLICABLE = frozenset(STATUSES[:5])  # the cells a score counts (a waiver never counts as a pass)

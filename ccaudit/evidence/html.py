@@ -8,7 +8,14 @@ from __future__ import annotations
 from html import escape
 
 from ccaudit.evidence import Evidence, Section
-from ccaudit.evidence.text import cell_text, exemption_age, matrix_cell, quoted, value_text, worst
+from ccaudit.evidence.text import (
+    cell_text,
+    exemption_age,
+    matrix_cell,
+    quoted,
+    value_text,
+    worst,
+)
 from ccaudit.model import printable
 from ccaudit.render import cite, flow
 
@@ -34,8 +41,8 @@ def render(evidence: Evidence) -> str:
     passing, applicable = evidence.score(c for i in range(len(cols)) for c in evidence.column_cells(i))
     out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
            f"<title>ccaudit evidence report, {_e(evidence.as_of)}</title><style>{STYLE}</style></head><body>",
-           f"<h1>Evidence report</h1><p>As of {_e(evidence.as_of)}: {len(cols)} manifest(s), "
-           f"{len(evidence.sections)} ruleset(s); {passing}/{applicable} requirements pass.</p>",
+           (f"<h1>Evidence report</h1><p>As of {_e(evidence.as_of)}: {len(cols)} manifest(s), "
+            f"{len(evidence.sections)} ruleset(s); {passing}/{applicable} requirements pass.</p>"),
            '<p class="legend">' + "".join(f'<span class="{s}">{s}</span>' for s in
                                          ("pass", "fail", "waived", "upcoming", "not_applicable")) + "</p>",
            "<h2>Status matrix</h2>", _matrix(evidence)]
@@ -53,7 +60,8 @@ def _matrix(evidence: Evidence) -> str:
         cells = "".join(f'<td class="{worst(evidence, section, i)}">{_e(matrix_cell(evidence, section, i))}</td>'
                         for i in range(len(evidence.columns)))
         rows.append(f'<tr class="ruleset"><th scope="row">{_e(section.ruleset.id)}</th>{cells}</tr>')
-    scores = "".join("<td>%d/%d</td>" % evidence.score(evidence.column_cells(i)) for i in range(len(evidence.columns)))
+    scores = "".join("<td>{}/{}</td>".format(*evidence.score(evidence.column_cells(i)))
+                     for i in range(len(evidence.columns)))
     return (f'<table class="matrix"><thead><tr><th>Ruleset</th>{head}</tr></thead><tbody>{"".join(rows)}'
             f'</tbody><tfoot><tr><th>Score</th>{scores}</tr></tfoot></table>')
 

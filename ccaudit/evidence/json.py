@@ -7,7 +7,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from ccaudit import __version__
-from ccaudit.evidence import STATUSES, Cell, Column, Evidence, Exemption, Row, Section, binds, own_values
+from ccaudit.evidence import (
+    STATUSES,
+    Cell,
+    Column,
+    Evidence,
+    Exemption,
+    Row,
+    Section,
+    binds,
+    own_values,
+)
 from ccaudit.model import Finding, Upcoming
 from ccaudit.render import flow
 

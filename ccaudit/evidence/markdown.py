@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from ccaudit.evidence import Evidence, Section
-from ccaudit.evidence.text import cell_text, exemption_age, matrix_cell, quoted, value_text
+from ccaudit.evidence.text import (
+    cell_text,
+    exemption_age,
+    matrix_cell,
+    quoted,
+    value_text,
+)
 from ccaudit.model import printable
 from ccaudit.render import cite
 
@@ -23,13 +29,13 @@ def render(evidence: Evidence) -> str:
     cols = evidence.columns
     out = [f"# Evidence report (as of {evidence.as_of})", ""]
     passing, applicable = evidence.score(c for i in range(len(cols)) for c in evidence.column_cells(i))
-    out += [f"{len(cols)} manifest(s), {len(evidence.sections)} ruleset(s); {passing}/{applicable} "
-            "requirements pass.", "", "## Status matrix", ""]
+    out += [(f"{len(cols)} manifest(s), {len(evidence.sections)} ruleset(s); {passing}/{applicable} "
+             "requirements pass."), "", "## Status matrix", ""]
     head = ["Ruleset", *(_md(c.label) + (" ⚠ input problem" if c.problems else "") for c in cols)]
     out += _table(head, [[_md(s.ruleset.id), *(matrix_cell(evidence, s, i) for i in range(len(cols)))]
                          for s in evidence.sections])
     out += ["", "| Manifest | Score |", "|---|---|"]
-    out += [f"| {_md(c.label)} | {'%d/%d' % evidence.score(evidence.column_cells(i))} |" for i, c in enumerate(cols)]
+    out += ["| {} | {}/{} |".format(_md(c.label), *evidence.score(evidence.column_cells(i))) for i, c in enumerate(cols)]
     for section in evidence.sections:
         out += _section(evidence, section)
     out += ["", "## Exception register", ""]

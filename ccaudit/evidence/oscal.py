@@ -50,7 +50,7 @@ def render(evidence: Evidence) -> str:
                 observation, finding = _pair(section, row, column, cell, stamp)
                 observations.append(observation)
                 findings.append(finding)
-    result = {"uuid": _uuid("result", evidence.as_of, *labels), "title": "ccaudit evidence",
+    result: dict[str, Any] = {"uuid": _uuid("result", evidence.as_of, *labels), "title": "ccaudit evidence",
               "description": f"{len(labels)} manifest(s) checked against {len(evidence.sections)} ruleset(s).",
               "start": stamp, "end": stamp, "reviewed-controls": {"control-selections": [{"include-all": {}}]}}
     if observations:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ccaudit.evidence import Cell, Evidence, Exemption, Section
-from ccaudit.rulesets import ControlRequirement
 from ccaudit.render import flow
+from ccaudit.rulesets import ControlRequirement
 
 # Worst first: the matrix cell of a ruleset x manifest shows the worst of its requirements.
 SEVERITY = ("fail", "waived", "suppressed", "baselined", "upcoming", "pass", "not_applicable")

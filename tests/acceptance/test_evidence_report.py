@@ -144,7 +144,7 @@ def test_a_ruleset_that_does_not_apply_to_a_manifest_is_not_applicable_there() -
 def test_waived_suppressed_and_baselined_are_never_passes(tmp_path: Path) -> None:
     folder = tmp_path / "agents"
     folder.mkdir()
-    waived = write_manifest(folder / "waived.yaml", passing_manifest(dataSubjectRights=rights(40)), "waived")
+    write_manifest(folder / "waived.yaml", passing_manifest(dataSubjectRights=rights(40)), "waived")
     baselined = write_manifest(folder / "baselined.yaml", passing_manifest(dataSubjectRights=rights(40)), "baselined")
     inline = folder / "inline.yaml"
     write_manifest(inline, passing_manifest(dataSubjectRights=rights(40)), "inline")
