@@ -122,6 +122,18 @@ def bench_size(folder: Path, files: int, repeat: int, jobs: list[str]) -> SizeRe
     return res
 
 
+def bench_report(folder: Path, repeat: int, jobs: list[str]) -> dict[str, object]:
+    """`ccaudit report -f json` against `ccaudit check -f json` on the same files (issue 12: bar <= 1.3)."""
+    check = CCAUDIT + ["check", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
+    report = CCAUDIT + ["report", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
+    times: dict[str, list[float]] = {"check": [], "report": []}
+    for i in range(repeat):
+        for name in (("check", "report") if i % 2 == 0 else ("report", "check")):
+            times[name].append(run_child(check if name == "check" else report).seconds)
+    ratio = statistics.median(times["report"]) / statistics.median(times["check"])
+    return {"check_s": times["check"], "report_s": times["report"], "ratio": ratio}
+
+
 def check_jsonschema() -> list[str] | None:
     """The check-jsonschema command, installing it into this environment if missing."""
     try:
@@ -171,6 +183,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora")
+    parser.add_argument("--report", action="store_true",
+                        help="also time `ccaudit report -f json` against `check -f json` at the largest size")
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.files.split(","))
 
@@ -191,6 +205,7 @@ def main() -> None:
         first = min(folders[sizes[0]].iterdir())
         startup = bench_startup(first, args.startup_repeat)
         determinism_line = determinism(folders[sizes[-1]]) if has_jobs else "-j not available yet"
+        evidence = bench_report(folders[sizes[-1]], args.repeat, jobs) if args.report else None
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -222,10 +237,13 @@ def main() -> None:
     else:
         print(f"start-up, one file: ccaudit {fmt(ours, 1000, 0)} ms; check-jsonschema could not be installed")
     print(f"determinism, -j 1 vs -j 2 on {sizes[-1]} files: {determinism_line}")
+    if evidence is not None:
+        print(f"evidence report at {sizes[-1]} files: report {fmt(evidence['report_s'], digits=3)} s, check "  # type: ignore[arg-type]
+              f"{fmt(evidence['check_s'], digits=3)} s, ratio {evidence['ratio']:.2f} (bar <= 1.3 at 10,000)")  # type: ignore[arg-type]
     if args.json:
         args.json.write_text(json.dumps({"python": sys.version.split()[0], "cpus": cpu, "jobs": jobs, "seed": args.seed,
                                          "sizes": [asdict(r) for r in results], "startup": startup,
-                                         "determinism": determinism_line}, indent=2) + "\n")
+                                         "determinism": determinism_line, "report": evidence}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -326,6 +326,44 @@ def _write_file(pieces: Iterable[str], output: str) -> None:
             os.unlink(temporary)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-f", "--format", "fmt", type=click.Choice(["html", "markdown", "json", "csv", "oscal"],
+              case_sensitive=False), default="html", help="Report format (default: html).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--select", multiple=True, metavar="ID", help="Run only these controls (id, slug or id prefix).")
+@click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix).")
+@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
+              help="Add a ruleset: a built-in name or a YAML file.")
+@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: as for check).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Findings of this baseline are shown as baselined.")
+@click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (as for check).")
+@_law_options
+@debug_option
+@guarded
+def report(paths: tuple[str, ...], fmt: str, output: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+           rulesets: tuple[str, ...], assume_all: bool, exclude: tuple[str, ...], config_path: str | None,
+           baseline: str | None, no_inline_suppressions: bool, jobs: int | None, as_of: Any,
+           include_proposed: bool) -> None:
+    """Evidence for an auditor: per regulation, each requirement x each manifest with a status, scores,
+    the exception register and upcoming obligations (exit 0 whatever the findings; 2 on errors)."""
+    from ccaudit.evidence import build
+    from ccaudit.evidence.formats import FORMATS
+    from ccaudit.pipeline import run
+
+    settings = _settings(config_path)
+    config = _run_config(settings, paths, select, ignore, rulesets, assume_all, exclude, baseline,
+                         no_inline_suppressions, _when(as_of, include_proposed), jobs=jobs, stdin=_stdin(paths),
+                         evidence=True)
+    result = run(config)
+    _write(FORMATS[fmt.lower()](build(result, config.rulesets, config.policy.waivers, config.when)), output)
+
+
 @main.command("standard")
 @click.argument("manifest", type=click.Path())
 @click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH", help="Add a ruleset.")

@@ -8,6 +8,7 @@ from sys import intern
 from typing import Any, NamedTuple
 
 from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
+from ccaudit.controls.subjects import nothing_to_check
 from ccaudit.loader import Document, LoadProblem, build_value, load_text, locate
 from ccaudit.model import CATEGORIES, Basis, Finding, Path, Severity, Upcoming, dotted, fingerprint_of
 from ccaudit.regions import region_table
@@ -86,9 +87,19 @@ class Scope(NamedTuple):
     when: When = When()
 
 
-def evaluate(where: Where, scope: Scope, evaluated: list[str], pending: list[Upcoming]) -> Iterator[Finding]:
+class Facts(NamedTuple):
+    """What the evidence report needs of one manifest besides its findings (recorded when asked)."""
+
+    rulesets: tuple[str, ...]
+    pd: tuple[str, ...]
+    inapplicable: tuple[tuple[str, str], ...]
+
+
+def evaluate(where: Where, scope: Scope, evaluated: list[str], pending: list[Upcoming],
+             facts: list[Facts] | None = None) -> Iterator[Finding]:
     """Findings of one validated manifest; the ids of the controls that ran are appended to ``evaluated``,
-    the requirements of its rulesets not yet in force to ``pending``."""
+    the requirements of its rulesets not yet in force to ``pending``, and (when ``facts`` is given) the
+    rulesets applied and the controls with nothing to check to ``facts``."""
     manifest = where.document.value
     spec = manifest["spec"]
     pd = personal_data(spec)
@@ -98,6 +109,8 @@ def evaluate(where: Where, scope: Scope, evaluated: list[str], pending: list[Upc
     pending.extend(_upcoming(rulesets, pd, scope.when))
     selection = scope.selection
     ctx = Context(spec, pd, region_table(), where.document.rejected, where.file)
+    if facts is not None:
+        facts.append(Facts(tuple(r.id for r in rulesets), pd, nothing_to_check(ctx, merged)))
     if selection.wants("CCA001"):
         yield from _unreadable_sources(where, ctx)
     for control_id, check in _selected(selection):
@@ -215,7 +228,7 @@ def _requirements(hit: Hit, std: ControlStandard) -> tuple[tuple[Basis, ...], Se
         is_broken = breaks(own)
         binds = is_broken and (effective.merge == "union" or own == effective.value)
         value = tuple(own) if isinstance(own, list) else own
-        out_list.append(Basis(r.ruleset, r.refs(hit.param), value, binds))
+        out_list.append(Basis(r.ruleset, r.refs(hit.param), value, binds, is_broken))
         if is_broken:
             broken.append(r.severity)
     out = tuple(out_list)

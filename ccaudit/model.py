@@ -71,6 +71,7 @@ class Basis(NamedTuple):
     citations: tuple[Citation, ...]
     value: Any = None
     binding: bool = True
+    broken: bool = True  # its own value is broken (a looser ruleset's may not be: its cell passes)
 
 
 class Upcoming(NamedTuple):
@@ -88,6 +89,7 @@ class Suppression(NamedTuple):
     kind: str
     reason: str
     until: str | None = None
+    line: int = 0  # inline: the directive's line
 
 
 class Fix(NamedTuple):
@@ -157,6 +159,10 @@ class ManifestResult(NamedTuple):
     name: str | None
     controls: tuple[str, ...]
     upcoming: tuple[Upcoming, ...] = ()  # requirements of its rulesets not yet effective
+    # Recorded only for the evidence report (RunConfig.evidence):
+    rulesets: tuple[str, ...] = ()  # the rulesets that applied
+    pd: tuple[str, ...] = ()  # its personal data (the merged standard depends on it)
+    inapplicable: tuple[tuple[str, str], ...] = ()  # (control, why it has nothing to check here)
 
 
 class FileResult(NamedTuple):

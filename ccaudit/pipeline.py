@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.discover import STDIN, STDIN_NAME, Candidate, discover, display_path
 from ccaudit.errors import InternalError, Stop
-from ccaudit.evaluate import INPUT_CONTROLS, Scope, Selection, Where, checked_keys, evaluate, problem_finding
+from ccaudit.evaluate import INPUT_CONTROLS, Facts, Scope, Selection, Where, checked_keys, evaluate, problem_finding
 from ccaudit.files import repo_root as _repo_root
 from ccaudit.importers import sources
 from ccaudit.loader import (
@@ -58,6 +58,7 @@ class RunConfig(NamedTuple):
     stdin: bytes = b""  # what `-` stands for: standard input, read by the caller
     when: When = When()  # the day the law is taken as of (--as-of), and --include-proposed
     checked_keys: bool = False  # record the keys each control that ran checks (JUnit's passing cases)
+    evidence: bool = False  # record each manifest's rulesets and controls with nothing to check (`report`)
 
     @property
     def scope(self) -> Scope:
@@ -173,11 +174,13 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
         where = Where(shown, repo_path, loaded.lines, document, _name(document.node))
         evaluated = [c for c in INPUT_CONTROLS if config.selection.wants(c)]
         pending: list[Upcoming] = []
+        facts: list[Facts] | None = [] if config.evidence else None
         if isinstance(kind, LoadProblem):
             findings.append(problem_finding(kind, where))
         else:
-            findings.extend(_check_manifest(where, config, evaluated, pending))
-        manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated)), tuple(pending)))
+            findings.extend(_check_manifest(where, config, evaluated, pending, facts))
+        recorded = facts[0] if facts else ()  # rulesets, pd, inapplicable
+        manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated)), tuple(pending), *recorded))
     if loaded.error is not None and loaded.has_marker:
         findings.append(_file_problem(loaded.error, shown, loaded.lines))
     findings = number_occurrences(sorted(findings, key=lambda f: f.sort_key))
@@ -191,7 +194,7 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
 
 
 def _check_manifest(where: Where, config: RunConfig, evaluated: list[str],
-                    pending: list[Upcoming]) -> Iterator[Finding]:
+                    pending: list[Upcoming], facts: list[Facts] | None = None) -> Iterator[Finding]:
     document = where.document
     problem = build_value(document)
     if problem is not None:
@@ -202,7 +205,7 @@ def _check_manifest(where: Where, config: RunConfig, evaluated: list[str],
         if config.selection.wants(item.control):
             yield problem_finding(item, where)
     if not validated.stop:
-        yield from evaluate(where, config.scope, evaluated, pending)
+        yield from evaluate(where, config.scope, evaluated, pending, facts)
 
 
 def _scalar(node: Node | None) -> str | None:

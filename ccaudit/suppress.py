@@ -260,7 +260,8 @@ def apply_inline(findings: list[Finding], directives: list[Directive], source: S
         elif directive.line in expired:
             out.append(finding._replace(message=f"{finding.message} (its suppression expired on {directive.until})"))
         else:
-            out.append(finding._replace(suppressed=Suppression("inline", directive.reason, directive.until)))
+            suppression = Suppression("inline", directive.reason, directive.until, directive.line)
+            out.append(finding._replace(suppressed=suppression))
     out.extend(_directive_findings(directives, used, problems, set(evaluated), file, source.lines))
     return out
 

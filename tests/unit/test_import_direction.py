@@ -28,7 +28,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "evaluate": ("controls", "evaluate"),
     "suppress": ("suppress", "baseline"),
     "docs": ("docs",),  # a control's page, from the law
-    "reporters": ("reporters",),
+    "reporters": ("reporters", "evidence"),  # evidence: the report of `ccaudit report`
     "pipeline": ("pipeline",),
     "commands": ("cli", "__main__", "info", "config", "importers", "authoring"),  # import, fix, init
     "build": ("generate",),  # build time only

@@ -1,0 +1,136 @@
+"""The evidence report as JSON, described by schemas/evidence.schema.json (version 1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ccaudit import __version__
+from ccaudit.evidence import (
+    STATUSES,
+    Cell,
+    Column,
+    Evidence,
+    Exemption,
+    Row,
+    Section,
+    binds,
+    own_values,
+)
+from ccaudit.model import Finding, Upcoming
+from ccaudit.render import flow
+
+EVIDENCE_VERSION = 1
+
+
+def lines(evidence: Evidence) -> Iterator[str]:
+    """One requirement per line (a report of many manifests is written as it is made)."""
+    yield "{" + _pair("version", EVIDENCE_VERSION) + ", " + _pair("tool", {"name": "ccaudit", "version": __version__})
+    yield ",\n " + _pair("asOf", evidence.as_of) + ",\n " + _pair("manifests", manifests(evidence))
+    yield ',\n "rulesets": ['
+    for i, section in enumerate(evidence.sections):
+        yield ("," if i else "") + "\n  " + _section_head(evidence, section)
+        for j, row in enumerate(section.rows):
+            yield ("," if j else "") + "\n   " + requirement(evidence, row)
+        yield "]}"
+    yield "],\n " + _pair("register", [exemption(e) for e in evidence.register])
+    yield ",\n " + _pair("upcoming", [upcoming(u) for u in evidence.upcoming])
+    yield ",\n " + _pair("inputProblems", [finding(f) for f in evidence.orphans])
+    yield ",\n " + _pair("summary", summary(evidence)) + "}\n"
+
+
+def render(evidence: Evidence) -> str:
+    return "".join(lines(evidence))
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _pair(key: str, value: Any) -> str:
+    return f"{_dump(key)}: {_dump(value)}"
+
+
+def _score(pair: tuple[int, int]) -> dict[str, int]:
+    return {"passing": pair[0], "applicable": pair[1]}
+
+
+def manifests(evidence: Evidence) -> list[dict[str, Any]]:
+    return [{"file": c.file, "name": c.name, "rulesets": list(c.result.rulesets),
+             "score": _score(evidence.score(evidence.column_cells(i))),
+             "inputProblems": [finding(f) for f in c.problems]} for i, c in enumerate(evidence.columns)]
+
+
+def _section_head(evidence: Evidence, section: Section) -> str:
+    worst = evidence.most_failed(section.rows)
+    head = {"id": section.ruleset.id, "title": section.ruleset.title,
+            "score": _score(evidence.score(c for r in section.rows for c in r.cells)),
+            "mostFailed": None if worst is None else {"control": worst[0], "failures": worst[1]}}
+    return _dump(head)[:-1] + ', "requirements": ['
+
+
+def requirement(evidence: Evidence, row: Row) -> str:
+    """One requirement as JSON text; a cell without findings is encoded once per kind of manifest."""
+    req = row.requirement
+    head = {"control": row.control.id, "slug": row.control.slug, "title": row.control.title,
+            "inForce": not row.upcoming, "effectiveDate": req.effective, "proposed": req.proposed,
+            "parameters": {k: flow(v) for k, v in req.parameters.items()},
+            "citations": [{"ref": c.ref, "verified": c.verified, "quote": c.quote, "parameter": c.parameter}
+                          for c in req.citations]}
+    seen: dict[tuple[Cell, tuple[str, ...], tuple[str, ...]], str] = {}
+    cells = []
+    for column, x in zip(evidence.columns, row.cells):
+        if x.findings:
+            cells.append(_dump(cell(evidence, row, column, x)))
+            continue
+        key = (x, column.result.rulesets, column.result.pd)
+        if key not in seen:
+            seen[key] = _dump(cell(evidence, row, column, x))
+        cells.append(seen[key])
+    return _dump(head)[:-1] + ', "cells": [' + ", ".join(cells) + "]}"
+
+
+def cell(evidence: Evidence, row: Row, column: Column, x: Cell) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": x.status}
+    if x.reason:
+        out["reason"] = x.reason
+    if x.status in ("pass", "fail", "waived", "suppressed", "baselined") and row.requirement.parameters:
+        out["value"] = _plain(own_values(row.requirement, column.result.pd))
+        out["effective"] = _plain(evidence.effective(column, row.control.id))
+        out["binding"] = binds(evidence, row, column)
+    if x.findings:
+        out["findings"] = [finding(f) for f in x.findings]
+    return out
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    return {"id": f.id, "file": f.file, "line": f.span.line, "column": f.span.column, "manifest": f.manifest,
+            "path": f.path, "message": f.message, "fingerprint": f.fingerprint,
+            "suppressed": None if f.suppressed is None else {
+                "kind": f.suppressed.kind, "reason": f.suppressed.reason, "until": f.suppressed.until}}
+
+
+def exemption(e: Exemption) -> dict[str, Any]:
+    return {"kind": e.kind, "controls": list(e.controls), "reason": e.reason, "until": e.until, "where": e.where,
+            "expired": e.expired, "daysLeft": e.days_left, "findings": e.findings}
+
+
+def upcoming(u: Upcoming) -> dict[str, Any]:
+    return {"ruleset": u.ruleset, "control": u.control, "parameter": u.parameter,
+            "value": list(u.value) if isinstance(u.value, tuple) else u.value,
+            "effective": u.effective, "citation": u.citation}
+
+
+def summary(evidence: Evidence) -> dict[str, Any]:
+    cells = [c for s in evidence.sections for r in s.rows for c in r.cells]
+    worst = evidence.most_failed(r for s in evidence.sections for r in s.rows)
+    return {"manifests": len(evidence.columns), "rulesets": len(evidence.sections),
+            "byStatus": {s: sum(c.status == s for c in cells) for s in STATUSES},
+            "score": _score(evidence.score(cells)), "failedRequirements": len(evidence.failed()),
+            "mostFailed": None if worst is None else {"control": worst[0], "failures": worst[1]},
+            "exceptions": len(evidence.register), "expiredExceptions": sum(e.expired for e in evidence.register)}
