@@ -9,7 +9,7 @@ from ccaudit.render import flow
 from ccaudit.rulesets import ControlRequirement
 
 # Worst first: the matrix cell of a ruleset x manifest shows the worst of its requirements.
-SEVERITY = ("fail", "waived", "suppressed", "baselined", "upcoming", "pass", "not_applicable")
+SEVERITY = ("fail", "waived", "suppressed", "baselined", "pass", "upcoming", "not_applicable")  # worst first
 
 
 def cell_text(cell: Cell) -> str:
@@ -28,11 +28,13 @@ def worst(evidence: Evidence, section: Section, index: int) -> str:
 
 
 def matrix_cell(evidence: Evidence, section: Section, index: int) -> str:
-    """``fail 12/15`` (worst status, passing/applicable), or ``not_applicable``."""
+    """``fail 12/15`` (worst status, passing/applicable), ``pass 12/12, 1 upcoming``, or ``not_applicable``."""
     cells = [row.cells[index] for row in section.rows]
     passing, applicable = evidence.score(cells)
     status = worst(evidence, section, index)
-    return f"{status} {passing}/{applicable}" if applicable else status
+    soon = sum(c.status == "upcoming" for c in cells)
+    later = f", {soon} upcoming" if soon and status != "upcoming" else ""
+    return f"{status} {passing}/{applicable}{later}" if applicable else status
 
 
 def exemption_age(e: Exemption) -> str:
