@@ -108,7 +108,7 @@ def compliant_manifest(rng: random.Random, index: int) -> Tree:
     kinds = rng.sample(TOOL_KINDS, rng.choices([1, 2, 3, 4, 5], [5, 4, 2, 1, 1])[0])
     tools = [_tool(rng, kind, 0) for kind in kinds]
     categories = sorted({c for t in tools for c in t["dataCategories"]} | {"contact"})
-    vendor_kinds = [VENDOR_KINDS[0]] + rng.sample(VENDOR_KINDS[1:], rng.choices([0, 1, 2], [5, 4, 1])[0])
+    vendor_kinds = [VENDOR_KINDS[0], *rng.sample(VENDOR_KINDS[1:], rng.choices([0, 1, 2], [5, 4, 1])[0])]
     vendors = [_vendor(rng, kind, sorted(rng.sample(categories, rng.randint(1, len(categories)))))
                for kind in vendor_kinds]
     for i, v in enumerate(vendors):  # names must be unique

@@ -103,7 +103,7 @@ class SizeResult:
 
 
 def bench_size(folder: Path, files: int, repeat: int, jobs: list[str]) -> SizeResult:
-    check = CCAUDIT + ["check", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
+    check = [*CCAUDIT, "check", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
     reference = [sys.executable, "-c", REFERENCE, str(folder)]
     res = SizeResult(files, [], [], [], [], 0.0, 0.0, 0)
     for i in range(repeat):
@@ -124,8 +124,8 @@ def bench_size(folder: Path, files: int, repeat: int, jobs: list[str]) -> SizeRe
 
 def bench_report(folder: Path, repeat: int, jobs: list[str]) -> dict[str, object]:
     """`ccaudit report -f json` against `ccaudit check -f json` on the same files (issue 12: bar <= 1.3)."""
-    check = CCAUDIT + ["check", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
-    report = CCAUDIT + ["report", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
+    check = [*CCAUDIT, "check", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
+    report = [*CCAUDIT, "report", "-f", "json", "-o", os.devnull, *jobs, str(folder)]
     times: dict[str, list[float]] = {"check": [], "report": []}
     for i in range(repeat):
         for name in (("check", "report") if i % 2 == 0 else ("report", "check")):
@@ -154,11 +154,11 @@ def bench_startup(file: Path, repeat: int) -> dict[str, object]:
     ours: list[float] = []
     theirs: list[float] = []
     if other is not None:
-        run_child(other + ["--schemafile", str(SCHEMA), str(file)])  # warm-up: bytecode cache
-    for i in range(repeat):
-        ours.append(run_child(CCAUDIT + ["check", str(file)]).seconds)
+        run_child([*other, "--schemafile", str(SCHEMA), str(file)])  # warm-up: bytecode cache
+    for _ in range(repeat):
+        ours.append(run_child([*CCAUDIT, "check", str(file)]).seconds)
         if other is not None:
-            theirs.append(run_child(other + ["--schemafile", str(SCHEMA), str(file)]).seconds)
+            theirs.append(run_child([*other, "--schemafile", str(SCHEMA), str(file)]).seconds)
     result: dict[str, object] = {"ccaudit_s": ours, "check_jsonschema_s": theirs}
     if theirs:
         result["ratio"] = statistics.median(ours) / statistics.median(theirs)
@@ -168,7 +168,7 @@ def bench_startup(file: Path, repeat: int) -> dict[str, object]:
 def determinism(folder: Path) -> str:
     outputs = []
     for j in ("1", "2"):
-        out = run_child(CCAUDIT + ["check", "-f", "json", "-j", j, str(folder)])
+        out = run_child([*CCAUDIT, "check", "-f", "json", "-j", j, str(folder)])
         outputs.append(out.stdout)
     return "identical" if outputs[0] == outputs[1] else "DIFFERENT"
 
@@ -190,12 +190,12 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="ccaudit-bench-"))
     ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    helptext = run_child(CCAUDIT + ["check", "--help"], (0,)).stdout
+    helptext = run_child([*CCAUDIT, "check", "--help"], (0,)).stdout
     has_jobs = re.search(r"(^|[\s,])(-j|--jobs)\b", helptext, re.MULTILINE) is not None
     jobs = ["-j", str(args.jobs)] if has_jobs else []
     try:
         folders = {n: write_corpus(work / f"n{n}", n, args.seed) for n in sizes}
-        run_child(CCAUDIT + ["check", "-f", "json", "-o", os.devnull, str(folders[sizes[0]])])  # warm-ups
+        run_child([*CCAUDIT, "check", "-f", "json", "-o", os.devnull, str(folders[sizes[0]])])  # warm-ups
         run_child([sys.executable, "-c", REFERENCE, str(folders[sizes[0]])], (0,))
         results = []
         for n in sizes:
@@ -220,7 +220,8 @@ def main() -> None:
               f"{'ratio':<24} {'vs proc':>7} {'ms/file':>8} {'RSS MiB':>8} {'ref RSS':>8}")
     print(header)
     for r in results:
-        print(f"{r.files:>6} {r.documents:>6}  {fmt(r.ccaudit_s, digits=3):<23} {fmt(r.reference_compose_s, digits=3):<22} "
+        print(f"{r.files:>6} {r.documents:>6}  {fmt(r.ccaudit_s, digits=3):<23} "
+              f"{fmt(r.reference_compose_s, digits=3):<22} "
               f"{fmt(r.reference_process_s, digits=3):<22} {fmt(r.ratio, digits=2):<24} "
               f"{statistics.median(r.ccaudit_s) / statistics.median(r.reference_process_s):>7.2f} "
               f"{statistics.median(r.ccaudit_s) / r.files * 1000:>8.2f} {r.ccaudit_maxrss_mib:>8.1f} "

@@ -130,7 +130,8 @@ def _default_format() -> str:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: nearest .ccaudit.yaml upwards, else [tool.ccaudit] in pyproject.toml).")
+              help="Configuration file (default: nearest .ccaudit.yaml upwards, "
+                   "else [tool.ccaudit] in pyproject.toml).")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Report only findings not in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
@@ -461,7 +462,8 @@ def import_mcp(file: str, manifest: str | None, diff: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--diff", is_flag=True, help="Print a unified diff and write nothing (exit 1 when there is something to fix).")
+@click.option("--diff", is_flag=True,
+              help="Print a unified diff and write nothing (exit 1 when there is something to fix).")
 @click.option("--select", multiple=True, metavar="ID", help="Fix only these controls (id, slug or id prefix).")
 @click.option("--ignore", multiple=True, metavar="ID", help="Leave these controls alone (id, slug or id prefix).")
 @click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",

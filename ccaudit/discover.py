@@ -101,7 +101,7 @@ def _walk(top: str, exclude: Globs, seen: set[tuple[int, int]], links: deque[str
             if excluded(path, exclude):
                 continue
             is_dir = _is_dir(entry)
-            if is_dir and entry.name in SKIP_DIRS or not (is_dir or entry.name.endswith(SUFFIXES)):
+            if (is_dir and entry.name in SKIP_DIRS) or not (is_dir or entry.name.endswith(SUFFIXES)):
                 continue
             if is_dir and _identity(path) in here:
                 yield Candidate(path, "directory loop: this link leads back into a folder above it")

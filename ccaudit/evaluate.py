@@ -1,4 +1,4 @@
-"""Evaluate stage: one validated manifest × the merged requirements -> findings."""
+"""Evaluate stage: one validated manifest x the merged requirements -> findings."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class Where(NamedTuple):
 
 
 def problem_finding(problem: LoadProblem, where: Where) -> Finding:
-    """A load or schema problem (CCA001–CCA004) as a finding."""
+    """A load or schema problem (CCA001 to CCA004) as a finding."""
     control = catalog()[problem.control]
     return Finding(control.id, control.slug, control.severity, where.file, problem.span, dotted(problem.path),
                    where.manifest, problem.message, fingerprint=where.fingerprint(control.id, problem.path),

@@ -57,7 +57,8 @@ def standard_report(path: str, extra: tuple[Ruleset, ...], assume_all: bool, fmt
         reports.append({"manifest": (manifest.get("metadata") or {}).get("name"), "asOf": when.as_of,
                         "includeProposed": when.include_proposed, "personalData": list(pd),
                         "rulesets": [r.id for r in rulesets], "controls": sorted(merged),
-                        "parameters": standard_rows(merged), "upcoming": [upcoming_row(u) for u in upcoming(rulesets, pd, when)]})
+                        "parameters": standard_rows(merged),
+                        "upcoming": [upcoming_row(u) for u in upcoming(rulesets, pd, when)]})
     if fmt == "json":
         return json.dumps(reports, indent=2) + "\n"
     return "\n".join(_standard_text(r) for r in reports)

@@ -143,7 +143,7 @@ def cut(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit - 25]}...{text[-10:]} ({len(text)} characters)"
 
 
-class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
+class _Loader(CParser, yaml.resolver.BaseResolver):
     """libyaml's composer with a resolver that marks plain scalars instead of typing them."""
 
     def __init__(self, stream: str) -> None:

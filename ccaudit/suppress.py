@@ -28,8 +28,8 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BLANKS = re.compile(r"\s*")
 _DOUBLE = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _WORD = re.compile(rf"""(?:{_DOUBLE}|'[^']*'|\\.|[^\s"'\\]+)+""", re.DOTALL)
-_PIECE = re.compile(r""""(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"|'(?P<single>[^']*)'|\\(?P<escaped>.)|(?P<plain>[^"'\\]+)""",
-                    re.DOTALL)
+_PIECE = re.compile(r""""(?P<double>[^"\\]*(?:\\.[^"\\]*)*)"|'(?P<single>[^']*)'"""
+                    r"""|\\(?P<escaped>.)|(?P<plain>[^"'\\]+)""", re.DOTALL)
 _DOUBLE_ESCAPE = re.compile(r'\\(["\\])')  # inside "...", a backslash escapes only " and itself
 
 
@@ -281,7 +281,8 @@ def _directive_findings(directives: list[Directive], used: set[tuple[int, str]],
     for d in directives:
         problem = d.problem or problems.get(d.line)
         if problem:
-            out.append(_meta_finding("CCA005", d, f"invalid suppression: {problem}; it suppresses nothing", file, lines))
+            message = f"invalid suppression: {problem}; it suppresses nothing"
+            out.append(_meta_finding("CCA005", d, message, file, lines))
             continue
         for control_id in d.ids:
             if (d.line, control_id) not in used and control_id in evaluated:

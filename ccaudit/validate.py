@@ -237,7 +237,7 @@ def _manifest_schema() -> Mapping[str, Any]:
 
     from ccaudit.resources import schema_file
 
-    return json.loads(schema_file("manifest.schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(schema_file("manifest.schema.json").read_text(encoding="utf-8"))
 
 
 def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:

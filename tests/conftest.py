@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,11 @@ EXAMPLES = ROOT / "examples"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
+# The `write` fixture: write a file under tmp_path (name, text or bytes) and return its path.
+Write = Callable[[str, str | bytes], str]
+
+
+def run_cli(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
     runner = CliRunner()
     return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
@@ -38,7 +43,7 @@ def ids_lines(report: dict[str, Any]) -> set[tuple[str, int]]:
 
 
 @pytest.fixture
-def write(tmp_path: Path):  # type: ignore[no-untyped-def]
+def write(tmp_path: Path) -> Write:
     """Write a file under tmp_path and return its path as a string."""
 
     def _write(name: str, content: str | bytes) -> str:

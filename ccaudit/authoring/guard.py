@@ -41,7 +41,7 @@ FACTS: tuple[Path, ...] = (
 
 
 def _matches(path: Path, pattern: Path) -> bool:
-    return all(p == ANY and isinstance(q, int) or p == q for q, p in zip(path, pattern))
+    return all((p == ANY and isinstance(q, int)) or p == q for q, p in zip(path, pattern, strict=False))
 
 
 def fact(path: Path) -> bool:

@@ -169,7 +169,7 @@ def _indented(text: str, prefix: str) -> str:
 
 
 def _schema() -> Mapping[str, Any]:
-    return json.loads(schema_file("manifest.schema.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(schema_file("manifest.schema.json").read_text(encoding="utf-8"))
 
 
 def _properties(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -177,7 +177,7 @@ def _properties(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[s
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         node = schema["$defs"][ref.rsplit("/", 1)[1]]
-    return node.get("properties", {})  # type: ignore[no-any-return]
+    return node.get("properties", {})
 
 
 def _commented(value: dict[str, Any], schema: Mapping[str, Any], notes: Mapping[Path, Note], path: Path,

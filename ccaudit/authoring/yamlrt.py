@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
@@ -57,7 +58,7 @@ def _indents(text: str) -> tuple[int, int]:
     """(mapping indent, dash offset of block sequences) as the file writes them."""
     mapping = offset = None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for above, below in zip(lines, lines[1:]):
+    for above, below in pairwise(lines):
         if not _KEY_LINE.match(above):
             continue
         start = len(above) - len(above.lstrip()) + (2 if above.lstrip().startswith("- ") else 0)

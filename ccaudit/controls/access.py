@@ -116,9 +116,9 @@ def unverified_sensitive_access(ctx: Context, std: ControlStandard) -> Iterator[
         sensitive = True
         if tool.get("requiresVerifiedCustomer") is not True:
             path: Path = ("spec", "tools", i, "requiresVerifiedCustomer")
+            state = _state(ctx, path, tool.get("requiresVerifiedCustomer"))
             yield Hit(path, f"tool {_name(tool)} touches {', '.join(sorted(touched))} and requiresVerifiedCustomer is "
-                            f"{_state(ctx, path, tool.get('requiresVerifiedCustomer'))}; verify the customer before the call",
-                      snippet(ctx.spec, path, True))
+                            f"{state}; verify the customer before the call", snippet(ctx.spec, path, True))
     minimum = std.value("minimumVerification")
     if not (sensitive or VERIFIED_CATEGORIES & set(ctx.pd)) or minimum is None:
         return

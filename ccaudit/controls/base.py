@@ -164,7 +164,10 @@ def at_most(ctx: Context, std: ControlStandard, path: Path, value: Any, param: s
         return
     if limit is not None and days(value) <= limit:
         return
-    state = ctx.absent(path) if value is None else ("unbounded" if is_unbounded(value) else f"{cut(render(value))} {unit}")
+    if value is None:
+        state = ctx.absent(path)
+    else:
+        state = "unbounded" if is_unbounded(value) else f"{cut(render(value))} {unit}"
     required = f"at most {limit} {unit} required" if limit is not None else "a bound is required"
     fix = snippet(ctx.spec, path, limit if limit is not None else 30)
     yield Hit(path, f"{owner}{key_name(path)} is {state}; {required}", fix, param, exceeds(value),

@@ -8,6 +8,7 @@ from typing import Any
 from ccaudit.controls.base import Context, Hit, at_most, require_true, snippet
 from ccaudit.rulesets import ControlStandard
 
+
 def dpia_missing(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     """The assessment is needed for what each ruleset names (categories, sale or share) and for a
     significant automated decision under every one of them."""

@@ -11,7 +11,8 @@ from ccaudit.rulesets import ControlStandard
 
 
 def unknown_region(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
-    places: list[tuple[Path, Any]] = [(("spec", "vendors", i, "regions"), v.get("regions")) for i, v in ctx.items("vendors")]
+    places: list[tuple[Path, Any]] = [(("spec", "vendors", i, "regions"), v.get("regions"))
+                                      for i, v in ctx.items("vendors")]
     places.append((("spec", "residency", "allowedRegions"), ctx.section("residency").get("allowedRegions")))
     for path, regions in places:
         for j, region in enumerate(regions if isinstance(regions, list) else ()):

@@ -42,9 +42,10 @@ def significant_decision_without_review(ctx: Context, std: ControlStandard) -> I
     for i, decision in ctx.items("automatedDecisions"):
         if decision.get("significant") is True and decision.get("humanReview") is not True:
             path = ("spec", "automatedDecisions", i, "humanReview")
+            state = ctx.absent(path) if decision.get("humanReview") is None else "false"
             yield Hit(path, f"automated decision {decision.get('name')!r} has a significant effect and humanReview is "
-                            f"{ctx.absent(path) if decision.get('humanReview') is None else 'false'}; a person must be able to "
-                            "review it", snippet(ctx.spec, path, True), fix=Fix(path, True))
+                            f"{state}; a person must be able to review it", snippet(ctx.spec, path, True),
+                      fix=Fix(path, True))
 
 
 def no_human_handoff(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

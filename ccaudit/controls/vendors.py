@@ -32,7 +32,8 @@ def _is_processor(vendor: Mapping[str, Any]) -> bool:
 def phi_without_baa(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     for i, vendor in ctx.items("vendors"):
         if "phi" in ctx.vendor_receives(vendor):
-            yield from _agreement(ctx, i, vendor, "baa", "a vendor that receives PHI needs a business associate agreement")
+            yield from _agreement(ctx, i, vendor, "baa",
+                                  "a vendor that receives PHI needs a business associate agreement")
 
 
 def processor_without_dpa(ctx: Context, std: ControlStandard) -> Iterator[Hit]:

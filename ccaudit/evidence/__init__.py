@@ -105,7 +105,7 @@ class Evidence(NamedTuple):
     def failed(self) -> set[tuple[str, str | None, str]]:
         """(file, manifest, control) of every failed requirement and unsuppressed input problem."""
         out = {(c.file, c.name, row.control.id) for s in self.sections for row in s.rows
-               for c, cell in zip(self.columns, row.cells) if cell.status == "fail"}
+               for c, cell in zip(self.columns, row.cells, strict=True) if cell.status == "fail"}
         problems = [*(f for c in self.columns for f in c.problems), *self.orphans]
         return out | {(f.file, f.manifest, f.id) for f in problems if f.suppressed is None}
 
@@ -207,7 +207,7 @@ def _rows(ruleset: Ruleset, columns: Sequence[Column], indexed: Sequence[Mapping
             continue
         pending = when.pending(requirement)
         cells = tuple(_cell(ruleset.id, requirement, pending, c, i.get(control.id, ()))
-                      for c, i in zip(columns, indexed))
+                      for c, i in zip(columns, indexed, strict=True))
         rows.append(Row(requirement, control, pending, cells))
     return tuple(rows)
 
@@ -268,7 +268,8 @@ def _days_left(until: str | None, as_of: str) -> int | None:
 def _waiver(waiver: Waiver, findings: Sequence[Finding], as_of: str) -> Exemption:
     expired = waiver.until is not None and waiver.until < as_of
     if expired:
-        quieted = [f for f in findings if f.id == waiver.control and f"its waiver expired on {waiver.until}" in f.message]
+        note = f"its waiver expired on {waiver.until}"
+        quieted = [f for f in findings if f.id == waiver.control and note in f.message]
     else:
         quieted = [f for f in findings if f.id == waiver.control and f.suppressed is not None
                    and f.suppressed.kind == "config" and f.suppressed.reason == waiver.reason]

@@ -28,7 +28,7 @@ def lines(evidence: Evidence) -> Iterator[str]:
     writer.writerow(COLUMNS)
     for section in evidence.sections:
         for row in section.rows:
-            for column, cell in zip(evidence.columns, row.cells):
+            for column, cell in zip(evidence.columns, row.cells, strict=True):
                 writer.writerow(_row(evidence, section.ruleset.id, row, column, cell))
             yield buffer.getvalue()
             buffer.seek(0)

@@ -113,7 +113,7 @@ def _upcoming(evidence: Evidence) -> str:
 def _problems(evidence: Evidence) -> str:
     problems = [f for c in evidence.columns for f in c.problems] + list(evidence.orphans)
     if not problems:
-        return "<h2>Input problems (CCA001–CCA010)</h2><p>None.</p>"
+        return "<h2>Input problems (CCA001&ndash;CCA010)</h2><p>None.</p>"
     items = "".join(f"<li><b>{_e(f.id)}</b> {_e(f.file)}:{f.span.line} ({_e(f.manifest or 'no manifest')}): "
                     f"{_e(f.message)}</li>" for f in problems)
-    return f'<h2>Input problems (CCA001–CCA010)</h2><ul class="problems">{items}</ul>'
+    return f'<h2>Input problems (CCA001&ndash;CCA010)</h2><ul class="problems">{items}</ul>'

@@ -80,7 +80,7 @@ def requirement(evidence: Evidence, row: Row) -> str:
                           for c in req.citations]}
     seen: dict[tuple[Cell, tuple[str, ...], tuple[str, ...]], str] = {}
     cells = []
-    for column, x in zip(evidence.columns, row.cells):
+    for column, x in zip(evidence.columns, row.cells, strict=True):
         if x.findings:
             cells.append(_dump(cell(evidence, row, column, x)))
             continue

@@ -35,7 +35,8 @@ def render(evidence: Evidence) -> str:
     out += _table(head, [[_md(s.ruleset.id), *(matrix_cell(evidence, s, i) for i in range(len(cols)))]
                          for s in evidence.sections])
     out += ["", "| Manifest | Score |", "|---|---|"]
-    out += ["| {} | {}/{} |".format(_md(c.label), *evidence.score(evidence.column_cells(i))) for i, c in enumerate(cols)]
+    out += ["| {} | {}/{} |".format(_md(c.label), *evidence.score(evidence.column_cells(i)))
+            for i, c in enumerate(cols)]
     for section in evidence.sections:
         out += _section(evidence, section)
     out += ["", "## Exception register", ""]

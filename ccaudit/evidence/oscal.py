@@ -46,7 +46,7 @@ def render(evidence: Evidence) -> str:
     findings: list[dict[str, Any]] = []
     for section in evidence.sections:
         for row in section.rows:
-            for column, cell in zip(evidence.columns, row.cells):
+            for column, cell in zip(evidence.columns, row.cells, strict=True):
                 observation, finding = _pair(section, row, column, cell, stamp)
                 observations.append(observation)
                 findings.append(finding)

@@ -53,7 +53,9 @@ def mcp_drafts(file: str, shown: str) -> tuple[dict[str, list[Draft]], list[str]
     doc = _load(file)
     if mcp.servers_key(doc) is None:
         raise Stop(f"{file} is not an MCP client configuration (no `mcpServers` or `servers` mapping)")
-    tools, vendors, notes = [], [], []
+    tools: list[Draft] = []
+    vendors: list[Draft] = []
+    notes: list[str] = []
     for server in mcp.servers(doc):
         if not isinstance(server.node, dict):
             notes.append(f"{server.where}: server {server.name!r} is not a mapping; left out")

@@ -6,6 +6,7 @@ otherwise, the disagreement is listed. Imported only by ``ccaudit import`` (neve
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -34,7 +35,7 @@ def _indents(text: str) -> tuple[int, int]:
     """(mapping indent, offset of ``-`` under its key), from the first key that opens each kind of block."""
     found: dict[str, int] = {}
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for parent, line in zip(lines, lines[1:]):
+    for parent, line in pairwise(lines):
         if not parent.rstrip().endswith(":"):
             continue
         step = (len(line) - len(line.lstrip())) - (len(parent) - len(parent.lstrip()))
@@ -68,7 +69,7 @@ def merge(manifest: str, sections: dict[str, list[Draft]], source: str) -> tuple
 def _spec(documents: list[Any], manifest: str) -> CommentedMap:
     for doc in documents:
         if isinstance(doc, dict) and doc.get("kind") == "AgentDeployment" and isinstance(doc.get("spec"), dict):
-            return doc["spec"]  # type: ignore[no-any-return]
+            return doc["spec"]
     raise Stop(f"{manifest} holds no AgentDeployment manifest with a spec mapping")
 
 

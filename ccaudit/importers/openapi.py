@@ -144,8 +144,9 @@ def fields(op: Operation, resolver: Resolver) -> Said | None:
         return None
     response, where = resolver.deref(responses[codes[0]], f"{where}{pointer(codes[0])}")
     content = response.get("content") if isinstance(response, dict) else None
-    media = next((m for m in sorted(content, key=lambda m: m != "application/json") if "json" in m), None) \
-        if isinstance(content, dict) else None
+    if not isinstance(content, dict):
+        return None
+    media = next((m for m in sorted(content, key=lambda m: m != "application/json") if "json" in m), None)
     if media is None:
         return None
     schema, where = resolver.deref(content[media].get("schema") if isinstance(content[media], dict) else None,

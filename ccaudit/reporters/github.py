@@ -4,8 +4,8 @@ GitHub keeps at most 10 annotations of each level per step and drops the rest, s
 10 are written per level and one notice tells how many more there are (the notices then
 stop at 9 so that one fits). The whole text report goes into a collapsed log group first,
 so nothing is lost; it is wrapped in ``::stop-commands::`` with a token derived from its own
-text, so a hostile file name or value cannot smuggle a command into it. The job summary is the markdown report; the CLI appends it to
-``$GITHUB_STEP_SUMMARY``.
+text, so a hostile file name or value cannot smuggle a command into it. The job summary is the
+markdown report; the CLI appends it to ``$GITHUB_STEP_SUMMARY``.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def annotation(finding: Finding, path: str) -> str:
 
 
 def render(result: RunResult) -> str:
-    from ccaudit.reporters.text import render as text_report
     from ccaudit.reporters.text import nothing_checked, summary
+    from ccaudit.reporters.text import render as text_report
 
     findings = active(result)
     paths = repo_files(result)

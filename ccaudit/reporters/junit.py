@@ -34,7 +34,7 @@ def render(result: RunResult) -> str:
 def suite(group: ManifestGroup, path: str, keys: Mapping[str, tuple[str, ...]]) -> TestSuite:
     classname = printable(path if group.manifest is None else f"{path} ({group.manifest})")
     names = numbered(case_name(f.id, f.slug, f.named_path or f.path) for f in group.findings)
-    cases = [finding_case(f, name, classname, path) for f, name in zip(group.findings, names)]
+    cases = [finding_case(f, name, classname, path) for f, name in zip(group.findings, names, strict=True)]
     cases += [TestCase(name, classname=classname, file=path, elapsed_sec=0.0)
               for name in passing_names(group, set(names), keys)]
     return TestSuite(printable(group.title), cases, file=path)

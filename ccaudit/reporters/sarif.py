@@ -108,7 +108,8 @@ def _sentence(text: str) -> str:
 
 def sarif_result(finding: Finding, rule_index: int, uri: str) -> dict[str, Any]:
     span = finding.span
-    region = {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line, "endColumn": span.end_column}
+    region = {"startLine": span.line, "startColumn": span.column,
+              "endLine": span.end_line, "endColumn": span.end_column}
     result: dict[str, Any] = {
         "ruleId": finding.id,
         "ruleIndex": rule_index,

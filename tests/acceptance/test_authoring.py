@@ -7,6 +7,7 @@ import difflib
 import json
 import re
 import shutil
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +150,9 @@ def test_random_manifests_are_only_tightened(tmp_path: Path, changes: dict[Any, 
     for (section, key), value in changes.items():
         target = manifest["spec"].setdefault(section, {})
         target.pop(key, None) if value is None else target.__setitem__(key, value)
+    first_vendor = manifest["spec"]["vendors"][0]
     for key, value in vendor.items():
-        manifest["spec"]["vendors"][0].pop(key, None) if value is None else manifest["spec"]["vendors"][0].__setitem__(key, value)
+        first_vendor.pop(key, None) if value is None else first_vendor.__setitem__(key, value)
     path = tmp_path / "random.yaml"
     path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
     fixed = fix_file(path)
@@ -210,7 +212,7 @@ def test_the_diff_holds_only_changed_and_inserted_lines(tmp_path: Path) -> None:
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag in ("replace", "delete"):  # a changed value: same key, same indentation, one line each
             assert i2 - i1 <= j2 - j1
-            for a, b in zip(old[i1:i2], new[j1:j2]):
+            for a, b in zip(old[i1:i2], new[j1:j2], strict=False):
                 assert a.split(":")[0] == b.split(":")[0], (a, b)
 
 
@@ -262,7 +264,8 @@ def test_crlf_and_bom_are_kept(bom: bytes, tmp_path: Path) -> None:
     lf.write_text(text, encoding="utf-8")
     crlf.write_bytes(bom + text.replace("\n", "\r\n").encode())
     plain, windows = fix_file(lf), fix_file(crlf)
-    assert windows.new is not None and windows.new.startswith(bom) and windows.new.count(b"\n") == windows.new.count(b"\r\n")
+    assert windows.new is not None and windows.new.startswith(bom)
+    assert windows.new.count(b"\n") == windows.new.count(b"\r\n")
     assert windows.new[len(bom):].replace(b"\r\n", b"\n") == plain.new
 
 
@@ -329,7 +332,7 @@ def test_init_writes_a_commented_starter_that_passes(scope: str, tmp_path: Path)
     code, report = check_json(str(path))
     assert code == 0 and report["findings"] == []
     lines = text.split("\nspec:\n")[1].splitlines()
-    for above, line in zip(lines, lines[1:]):  # every setting under spec has its comment above it
+    for above, line in pairwise(lines):  # every setting under spec has its comment above it
         if re.match(r"^ {2,4}[a-zA-Z]+:", line):
             assert above.lstrip().startswith("#"), line
 
@@ -353,6 +356,7 @@ def test_init_never_overwrites_without_force(write: Any) -> None:
 
 def test_schema_prints_the_manifest_schema_and_its_path() -> None:
     printed = run_cli("schema")
-    assert printed.exit_code == 0 and json.loads(printed.stdout) == json.loads(schema_file("manifest.schema.json").read_text())
+    schema = json.loads(schema_file("manifest.schema.json").read_text())
+    assert printed.exit_code == 0 and json.loads(printed.stdout) == schema
     where = run_cli("schema", "--path").stdout.strip()
     assert Path(where).is_file() and Path(where) == schema_file("manifest.schema.json")

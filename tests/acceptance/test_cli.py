@@ -194,7 +194,8 @@ def test_standard_on_a_folder_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_one_wrong_value_is_one_schema_finding(write: Any) -> None:
-    path = write("m.yaml", Path(GOOD).read_text().replace("      access: read\n      actions: []", "      access: 5\n      actions: []"))
+    text = Path(GOOD).read_text().replace("      access: read\n      actions: []", "      access: 5\n      actions: []")
+    path = write("m.yaml", text)
     _, report = check_json("--select", "CCA002", path)
     assert [(f["path"], f["message"]) for f in report["findings"]] == [
         ("spec.tools[0].access", "spec.tools[0].access: expected string, found integer 5")]

@@ -73,14 +73,16 @@ def test_exclude(project: Path) -> None:
 
 
 def test_waivers_key(project: Path) -> None:
-    (project / ".ccaudit.yaml").write_text("waivers:\n  - {control: CCA401, paths: ['agents/*'], reason: 'BAA on paper'}\n")
+    (project / ".ccaudit.yaml").write_text(
+        "waivers:\n  - {control: CCA401, paths: ['agents/*'], reason: 'BAA on paper'}\n")
     report = check_json("--select", "CCA401", "agents")[1]
     assert {f["suppressed"]["kind"] for f in report["findings"]} == {"config"}
 
 
 def test_inline_suppressions_key(project: Path) -> None:
     text = BAD.replace("  monitoring:", "  monitoring:") + '# ccaudit: ignore[CCA702] reason="GRC"\n'
-    (project / "agents" / "claims.yaml").write_text(text.replace("spec:\n", 'spec:  # ccaudit: ignore[CCA702] reason="GRC"\n', 1))
+    text = text.replace("spec:\n", 'spec:  # ccaudit: ignore[CCA702] reason="GRC"\n', 1)
+    (project / "agents" / "claims.yaml").write_text(text)
     assert "CCA702" not in ids(check_json("agents")[1])
     (project / ".ccaudit.yaml").write_text("inlineSuppressions: false\n")
     assert "CCA702" in ids(check_json("agents")[1])
@@ -108,7 +110,8 @@ def test_pyproject_tool_section(project: Path) -> None:
                                            '[[tool.ccaudit.waivers]]\ncontrol = "CCA506"\nreason = "pilot"\n'
                                            "until = 2099-01-31\n")
     report = check_json("agents")[1]
-    assert [f["suppressed"] for f in report["findings"]] == [{"kind": "config", "reason": "pilot", "until": "2099-01-31"}]
+    assert [f["suppressed"] for f in report["findings"]] == [
+        {"kind": "config", "reason": "pilot", "until": "2099-01-31"}]
 
 
 def test_ccaudit_yaml_wins_over_pyproject(project: Path) -> None:
@@ -172,7 +175,8 @@ def test_baseline_reports_only_new_problems_after_unrelated_edits(project: Path)
 
 def test_fixed_entries_are_listed(project: Path) -> None:
     run_cli("check", "--write-baseline", "baseline.json", "agents")
-    (project / "agents" / "claims.yaml").write_text(BAD.replace("    reviewIntervalDays: 90\n", "    reviewIntervalDays: 1\n"))
+    changed = BAD.replace("    reviewIntervalDays: 90\n", "    reviewIntervalDays: 1\n")
+    (project / "agents" / "claims.yaml").write_text(changed)
     code, report = check_json("--baseline", "baseline.json", "agents")
     assert code == 0 and report["baselineFixed"] == ["CCA207 agents/claims.yaml spec.logging.reviewIntervalDays"]
     result = run_cli("check", "--baseline", "baseline.json", "agents")
@@ -199,8 +203,8 @@ def test_broken_baseline_is_exit_2(project: Path, content: str) -> None:
 def test_configuration_globs_are_relative_to_its_folder(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (project / "agents" / "legacy").mkdir()
     (project / "agents" / "legacy" / "old.yaml").write_text(BAD.replace("claims-chat-agent", "old-agent"))
-    (project / ".ccaudit.yaml").write_text('exclude: ["agents/legacy/**"]\n'
-                                           'waivers: [{control: CCA401, paths: ["agents/*.yaml"], reason: paper BAA}]\n')
+    (project / ".ccaudit.yaml").write_text(
+        'exclude: ["agents/legacy/**"]\nwaivers: [{control: CCA401, paths: ["agents/*.yaml"], reason: paper BAA}]\n')
     monkeypatch.chdir(project / "agents")
     report = check_json(".")[1]
     assert [f["file"] for f in report["files"]] == ["claims.yaml"]
@@ -208,7 +212,8 @@ def test_configuration_globs_are_relative_to_its_folder(project: Path, monkeypat
 
 
 def test_baseline_tells_apart_findings_at_one_path(project: Path) -> None:
-    good = GOOD.replace("redaction: [contact, account, payment_card, phi]", "redaction: [contact, account, payment_card]")
+    good = GOOD.replace("redaction: [contact, account, payment_card, phi]",
+                        "redaction: [contact, account, payment_card]")
     (project / "agents" / "claims.yaml").write_text(good)
     run_cli("check", "--write-baseline", "baseline.json", "agents")
     (project / "agents" / "claims.yaml").write_text("# moved\n" + good.replace("[contact, account, payment_card]",

@@ -1,7 +1,7 @@
 """Fixtures annotated in place (semgrep-rules style): `# expect: CCA205` marks each line that must
-be reported (`# expect: CCA202, CCA202` for two findings on one line). For each control, its fixture files (tests/fixtures/controls/CCA205*.yaml) hold a
-failing and a passing manifest, and the exact (id, line) set of that control's findings must
-equal the annotations.
+be reported (`# expect: CCA202, CCA202` for two findings on one line). For each control, its
+fixture files (tests/fixtures/controls/CCA205*.yaml) hold a failing and a passing manifest, and
+the exact (id, line) set of that control's findings must equal the annotations.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def test_json_validates_against_its_schema_and_agrees_with_check() -> None:
     failed = {(f["file"], f["manifest"], f["id"]) for f in checked["findings"] if f["suppressed"] is None}
     assert data["summary"]["failedRequirements"] == len(failed) > 0
     from_cells = {(m["file"], m["name"], r["control"]) for s in data["rulesets"] for r in s["requirements"]
-                  for m, c in zip(data["manifests"], r["cells"]) if c["status"] == "fail"}
+                  for m, c in zip(data["manifests"], r["cells"], strict=True) if c["status"] == "fail"}
     problems = {(f["file"], f["manifest"], f["id"]) for m in data["manifests"] for f in m["inputProblems"]}
     assert from_cells | problems == failed
     assert data["summary"]["manifests"] == checked["summary"]["manifests"] == len(data["manifests"])
@@ -157,7 +157,7 @@ def test_waived_suppressed_and_baselined_are_never_passes(tmp_path: Path) -> Non
     run_cli("check", "--as-of", DAY, "--config", str(config), baselined, "--write-baseline", str(tmp_path / "b.json"))
     data = report_json("--config", str(config), "--baseline", str(tmp_path / "b.json"), str(folder))
     names = [m["name"] for m in data["manifests"]]
-    gdpr = dict(zip(names, cells(data, "gdpr", "CCA602")))
+    gdpr = dict(zip(names, cells(data, "gdpr", "CCA602"), strict=True))
     assert {n: c["status"] for n, c in gdpr.items()} == {"baselined": "baselined", "inline": "suppressed",
                                                         "waived": "waived"}
     assert data["summary"]["byStatus"]["pass"] == data["summary"]["score"]["passing"]

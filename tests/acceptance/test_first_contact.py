@@ -48,7 +48,8 @@ def test_a_run_without_manifests_says_so(project: Path) -> None:
 def test_a_run_with_a_manifest_keeps_its_usual_summary(project: Path) -> None:
     clean = project / "agents" / "billing.yaml"
     clean.write_text(GOOD, encoding="utf-8")
-    assert run_cli("check", "--as-of", "2026-03-01", "deploy", str(clean)).stdout.endswith("0 findings in 1 manifest (3 files)\n")
+    out = run_cli("check", "--as-of", "2026-03-01", "deploy", str(clean)).stdout
+    assert out.endswith("0 findings in 1 manifest (3 files)\n")
 
 
 def test_fail_if_no_manifests_turns_it_into_exit_2(project: Path) -> None:
@@ -195,7 +196,8 @@ def test_write_baseline_prints_one_line(project: Path) -> None:
 def test_write_baseline_with_output_still_writes_the_report(project: Path) -> None:
     result = run_cli("check", "-f", "json", "-o", "report.json", "--write-baseline", "b.json", "agents")
     assert result.stdout == f"ccaudit: wrote {example_findings()} entries to b.json\n"
-    assert json.loads((project / "report.json").read_text(encoding="utf-8"))["summary"]["findings"] == example_findings()
+    written = json.loads((project / "report.json").read_text(encoding="utf-8"))
+    assert written["summary"]["findings"] == example_findings()
 
 
 def test_stale_baseline_entries_are_counted_in_good_english(project: Path) -> None:
@@ -227,7 +229,8 @@ def test_check_dash_reads_one_manifest_from_standard_input(project: Path) -> Non
 def test_standard_input_honours_suppressions(project: Path) -> None:
     directive = '# ccaudit: ignore-file[CCA702] reason="record of processing kept in the GRC tool"\n'
     code, report = stdin_check(directive + BAD)
-    assert code == 1 and report["summary"]["findings"] == example_findings() - 1 and report["summary"]["suppressed"] == 1
+    assert code == 1
+    assert report["summary"]["findings"] == example_findings() - 1 and report["summary"]["suppressed"] == 1
     assert not any(f["id"] == "CCA702" and f["suppressed"] is None for f in report["findings"])
 
 

@@ -30,8 +30,8 @@ LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as libyaml counts line
 
 PIECES = [b":", b": ", b"- ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"<<: *a\n", b"!!str ", b"!foo ", b"#",
           b"# ccaudit: ignore[CCA205]", b'"', b"'", b"\t", b"\r", b"\r\n", b"\n", b"\x1b[2J", b"\x00", b"\xff",
-          b"\xc3", b"\xe2\x80\xae", b'"\\e[2J\\x9b"', b"---\n", b"...\n", b"yes", b"null", b"~", b"-1", b"1e400", b"0x1F", b"  ",
-          b"indefinite", b"\\", b"%YAML 1.2\n", b"|\n", b">-\n", b"\xef\xbb\xbf"]
+          b"\xc3", b"\xe2\x80\xae", b'"\\e[2J\\x9b"', b"---\n", b"...\n", b"yes", b"null", b"~", b"-1", b"1e400",
+          b"0x1F", b"  ", b"indefinite", b"\\", b"%YAML 1.2\n", b"|\n", b">-\n", b"\xef\xbb\xbf"]
 
 
 @st.composite
@@ -141,7 +141,8 @@ def check_regions(report: dict[str, Any], folder: Path) -> None:
         lines = file_lines(folder / Path(f["file"]).name)
         start, end = (f["line"], f["column"]), (f["endLine"], f["endColumn"])
         assert 1 <= f["line"] <= f["endLine"] <= len(lines) and start <= end and f["column"] >= 1, f
-        assert f["endColumn"] <= len(lines[f["endLine"] - 1]) + 1 or f["endLine"] > f["line"], (f, lines[f["endLine"] - 1])
+        last = lines[f["endLine"] - 1]
+        assert f["endColumn"] <= len(last) + 1 or f["endLine"] > f["line"], (f, last)
 
 
 def check_sarif(text: str) -> None:
@@ -191,7 +192,8 @@ ALIASED = SEEDS[0].replace(b"  name: billing-voice-agent", b"  name: &n billing-
 @example(data=SEEDS[0].replace(b"owner: cx-platform", b'owner: "cx\\e[2J\\x9b"', 1))
 @example(data=SEEDS[0].replace(b"cx-platform", b"cx-\xff-platform", 1))
 @example(data=SEEDS[0] + b"spec: [oops")
-def test_mutated_manifests_report_cleanly_in_every_format(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+def test_mutated_manifests_report_cleanly_in_every_format(tmp_path_factory: pytest.TempPathFactory,
+                                                          data: bytes) -> None:
     fuzz_once(tmp_path_factory.mktemp("fuzz"), data)
 
 

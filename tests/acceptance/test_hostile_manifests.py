@@ -59,8 +59,9 @@ def test_a_hex_integer_where_a_string_is_expected_is_a_bounded_finding(write: An
 
 def test_an_integer_past_the_float_range_in_a_days_field_is_compared_not_crashed(write: Any) -> None:
     huge = "1" + "0" * 400  # above 1.8e308: no float can hold it
-    text = EXAMPLE.replace("individualNotificationDays: 30", f"individualNotificationDays: {huge}").replace(
-        "auditLogsDays: 2192", f"auditLogsDays: {huge}").replace("breachNoticeHours: 24", f"breachNoticeHours: {huge}", 1)
+    text = (EXAMPLE.replace("individualNotificationDays: 30", f"individualNotificationDays: {huge}")
+            .replace("auditLogsDays: 2192", f"auditLogsDays: {huge}")
+            .replace("breachNoticeHours: 24", f"breachNoticeHours: {huge}", 1))
     code, found = run(write, "huge.yaml", text)
     assert code == 1
     got = found["huge.yaml"]  # audit logs kept that long are long enough: no CCA205

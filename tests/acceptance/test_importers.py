@@ -7,6 +7,7 @@ Regenerate the golden files with ``CCAUDIT_UPDATE_GOLDEN=1 pytest tests/acceptan
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shutil
 import sys
@@ -103,13 +104,15 @@ components:
 
 def test_mcp_import_never_starts_a_server_nor_reads_the_environment(write: Any, tmp_path: Path) -> None:
     marker = tmp_path / "started"
-    path = write(".mcp.json", '{"mcpServers": {"crm": {"command": "%s", "args": ["-c", "open(%r, \'w\')"], '
-                              '"env": {"CRM_API_TOKEN": "${CRM_API_TOKEN}"}}}}' % (sys.executable, str(marker)))
+    server = {"command": sys.executable, "args": ["-c", f"open({str(marker)!r}, 'w')"],
+              "env": {"CRM_API_TOKEN": "${CRM_API_TOKEN}"}}
+    path = write(".mcp.json", json.dumps({"mcpServers": {"crm": server}}))
     result = run_cli("import", "mcp", path, env={"CRM_API_TOKEN": "value-from-the-environment"})
     assert result.exit_code == 0 and not marker.exists()
     assert "value-from-the-environment" not in result.output
     (tool,) = yaml.safe_load(result.stdout)["tools"]
-    assert tool == {"name": "mcp.crm", "source": {"mcp": os.path.relpath(path), "server": "crm"}}  # a reference is no literal secret
+    # a reference is no literal secret; the source is named relative to the current folder
+    assert tool == {"name": "mcp.crm", "source": {"mcp": os.path.relpath(path), "server": "crm"}}
 
 
 def test_mcp_literal_secrets_remote_hosts_and_servers_that_are_not_mappings(at_root: None) -> None:
@@ -214,7 +217,8 @@ def _hostile(repo: Path, outside: Path) -> dict[str, str]:
     """name -> the path a manifest names, for each case of quality.md's robustness list."""
     files = {"syntax.yaml": b"openapi: [3.0\n", "utf8.yaml": b"openapi: 3.0.0\ninfo: \xff\xfe\n",
              "bomb.yaml": b"a: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
-                 b"%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n" % ((bytes([98 + i]),) * 2 + (bytes([97 + i]),) * 10)
+                 b"%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n"
+                 % ((bytes([98 + i]),) * 2 + (bytes([97 + i]),) * 10)
                  for i in range(8)),
              "deep.yaml": b"openapi: " + b"[" * 10_000 + b"]" * 10_000 + b"\n"}
     for name, data in files.items():
@@ -225,7 +229,8 @@ def _hostile(repo: Path, outside: Path) -> dict[str, str]:
     (outside / "secret.yaml").write_text("openapi: 3.0.0\npaths: {}\n")
     os.symlink(outside / "secret.yaml", repo / "apis" / "link.yaml")
     os.symlink("/dev/zero", repo / "apis" / "zero.yaml")
-    cases = {name.split(".")[0]: f"apis/{name}" for name in (*files, "huge.yaml", "fifo.yaml", "link.yaml", "zero.yaml")}
+    names = (*files, "huge.yaml", "fifo.yaml", "link.yaml", "zero.yaml")
+    cases = {name.split(".")[0]: f"apis/{name}" for name in names}
     cases["parent"] = "../outside/secret.yaml"
     cases["missing"] = "apis/missing.yaml"
     return cases
@@ -257,6 +262,7 @@ def test_hostile_source_files_are_cca001_at_the_source_key_and_the_run_goes_on(t
 
 def test_each_source_file_is_loaded_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ccaudit.importers import sources
+    from ccaudit.loader import LoadedFile
 
     repo = _repo(tmp_path)
     for i in range(5):
@@ -264,8 +270,14 @@ def test_each_source_file_is_loaded_once_per_run(tmp_path: Path, monkeypatch: py
             _tool(f"t{j}", "apis/payments.json") for j in range(3))))
     reads: list[str] = []
     real = sources.read_file
-    monkeypatch.setattr(sources, "read_file", lambda path, limit: reads.append(path) or real(path, limit))
+
+    def counted(path: str, limit: int) -> LoadedFile:
+        reads.append(path)
+        return real(path, limit)
+
+    monkeypatch.setattr(sources, "read_file", counted)
     code, report = check_json("-j", "1", "--select", "CCA009", str(repo))
+    assert code == 1
     assert reads == [str((repo / "apis" / "payments.json").resolve())]
     assert len([f for f in report["findings"] if f["id"] == "CCA009"]) == 15  # operation `op` is in no manifest's file
     check_json("-j", "1", "--select", "CCA009", str(repo))

@@ -93,13 +93,14 @@ def on_terminal(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
 
 
 def test_golden_update_shows_the_diff(tmp_path: Path) -> None:
-    golden, shown = tmp_path / "case.txt", []
+    golden = tmp_path / "case.txt"
+    shown: list[str] = []
     golden.write_text("one\ntwo\n", encoding="utf-8")
     assert golden_diff(golden, "one\ntwo\n") == ""
     update_golden(golden, "one\nthree\n", shown.append)
     assert golden.read_text(encoding="utf-8") == "one\nthree\n"
-    assert shown[0].splitlines()[1:] == ["case.txt updated:", "--- a/tests/golden/case.txt", "+++ b/tests/golden/case.txt",
-                                         "@@ -1,2 +1,2 @@", " one", "-two", "+three"]
+    assert shown[0].splitlines()[1:] == ["case.txt updated:", "--- a/tests/golden/case.txt",
+                                         "+++ b/tests/golden/case.txt", "@@ -1,2 +1,2 @@", " one", "-two", "+three"]
     update_golden(golden, "one\nthree\n", shown.append)  # unchanged: nothing written, nothing shown
     assert len(shown) == 1
 
@@ -120,7 +121,8 @@ def test_one_run_writes_several_reports(at_root: Path, tmp_path: Path) -> None:
 
 def test_a_text_run_imports_no_ci_reporter() -> None:
     code = ("import sys\nfrom ccaudit.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n"
-            "    pass\nprint(' '.join(sorted(m for m in sys.modules if 'sarif' in m or 'junit' in m or 'reporters.' in m)))")
+            "    pass\nprint(' '.join(sorted(m for m in sys.modules if 'sarif' in m or 'junit' in m "
+            "or 'reporters.' in m)))")
     out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "billing-voice-agent.yaml")],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout.splitlines()[-1]
     assert out.split() == ["ccaudit.reporters.text"]
@@ -311,7 +313,8 @@ def test_github_annotations_at_most_ten_per_level_then_a_count() -> None:
     assert severities.count(Severity.LOW) == 9 and severities.count(Severity.MEDIUM) == 3
     result = RunResult((FileResult("a.yaml", (ManifestResult("m", ()),), tuple(findings), "a.yaml"),))
     lines = render_report("github", result).splitlines()
-    commands = [line.split(" ")[0].split("::")[1] for line in lines if line.startswith(("::error", "::warning", "::notice"))]
+    commands = [line.split(" ")[0].split("::")[1] for line in lines
+                if line.startswith(("::error", "::warning", "::notice"))]
     assert (commands.count("error"), commands.count("warning"), commands.count("notice")) == (10, 3, 10)
     assert "::notice title=ccaudit::12 more findings not shown as annotations" in "\n".join(lines)
 
@@ -335,7 +338,8 @@ def test_github_is_the_default_on_actions_and_writes_the_job_summary(at_root: Pa
     result = run_cli("check", *AS_OF, CASES["findings"], env=env)
     assert result.exit_code == 1
     assert result.stdout == (GOLDEN / "findings.github.txt").read_text(encoding="utf-8")
-    assert summary.read_text(encoding="utf-8") == "earlier step\n" + (GOLDEN / "findings.md").read_text(encoding="utf-8")
+    markdown = (GOLDEN / "findings.md").read_text(encoding="utf-8")
+    assert summary.read_text(encoding="utf-8") == "earlier step\n" + markdown
 
 
 def gitlab_and_json(tmp_path: Path, *args: str) -> tuple[Any, dict[str, Any]]:
@@ -426,7 +430,7 @@ def test_action_passes_inputs_only_through_the_environment() -> None:
     steps = spec["runs"]["steps"]
     assert all("${{" not in step.get("run", "") for step in steps)
     env = {k: v for step in steps for k, v in step.get("env", {}).items()}
-    assert {v for v in env.values()} == {f"${{{{ inputs.{name} }}}}" for name in spec["inputs"]}
+    assert set(env.values()) == {f"${{{{ inputs.{name} }}}}" for name in spec["inputs"]}
     assert '"$GITHUB_ACTION_PATH"' in steps[0]["run"] and "pip install" in steps[0]["run"]
 
 
@@ -435,7 +439,8 @@ STUB_PYTHON3 = """#!/usr/bin/env bash
 set -euo pipefail
 [ "$1 $2" = "-m venv" ] || exit 97
 mkdir -p "$3/bin"
-printf '#!/usr/bin/env bash\\nif [ "$1 $2" = "-m pip" ]; then echo "$@" >> "%(log)s"; exit 0; fi\\nexec "%(python)s" "$@"\\n' > "$3/bin/python"
+printf '#!/usr/bin/env bash\\nif [ "$1 $2" = "-m pip" ]; then echo "$@" >> "%(log)s"; exit 0; fi\\n' > "$3/bin/python"
+printf 'exec "%(python)s" "$@"\\n' >> "$3/bin/python"
 printf '#!/usr/bin/env bash\\nexec "%(python)s" -m ccaudit "$@"\\n' > "$3/bin/ccaudit"
 chmod +x "$3/bin/python" "$3/bin/ccaudit"
 """
@@ -504,7 +509,7 @@ class Runner:
 
     def pwned(self) -> list[Path]:
         return [p for p in self.tmp.rglob("*") if p.name in ("pwned", "pwned2")] + \
-            [p for p in ROOT.glob("pwned*")]
+            list(ROOT.glob("pwned*"))
 
 
 HOSTILE_SARIF = "reports/it's \"ccaudit\" $(touch pwned).sarif"
@@ -582,7 +587,8 @@ def test_pre_commit_manifest_validates(tmp_path: Path) -> None:
     done = pre_commit("validate-manifest", str(ROOT / ".pre-commit-hooks.yaml"), cwd=ROOT, home=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
-    assert (hook["id"], hook["entry"], hook["language"], hook["types"]) == ("ccaudit", "ccaudit check", "python", ["yaml"])
+    assert (hook["id"], hook["entry"], hook["language"], hook["types"]) == \
+        ("ccaudit", "ccaudit check", "python", ["yaml"])
     assert hook.get("require_serial", False) is False
 
 

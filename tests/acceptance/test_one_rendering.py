@@ -49,7 +49,8 @@ def test_the_markdown_page_has_the_same_sections_and_citations(claims_rules: dic
 
 def test_an_input_check_says_it_is_always_on() -> None:
     page = run_cli("explain", "CCA001").stdout
-    assert "The law and the rulesets that require it\n    Always on: an input check that no ruleset can switch off.\n" in page
+    assert ("The law and the rulesets that require it\n"
+            "    Always on: an input check that no ruleset can switch off.\n") in page
 
 
 @pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "gitlab"])

@@ -232,7 +232,7 @@ def junit_cases(folder: Path, *paths: str) -> dict[tuple[str, str], Any]:
     cases = [case for suite in JUnitXml.fromfile(str(out)) for case in suite]
     keys = [(case.classname, case.name) for case in cases]
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
-    return dict(zip(keys, cases))
+    return dict(zip(keys, cases, strict=True))
 
 
 def failed(case: Any) -> bool:
@@ -300,7 +300,8 @@ def test_messages_name_the_key_and_read_as_written(write: Any) -> None:
 
 
 def test_a_missing_credential_and_a_null_value_read_naturally(write: Any) -> None:
-    text = BAD.replace("        credential: static\n", "", 1).replace("    immutable: false\n", "    immutable: null\n", 1)
+    text = BAD.replace("        credential: static\n", "", 1)
+    text = text.replace("    immutable: false\n", "    immutable: null\n", 1)
     found = messages(write, text)
     assert "CCA105 tool 'ehr.member_record': auth.credential is missing; use short_lived credentials" in found
     assert "CCA002 spec.logging.immutable: expected boolean, found null" in found

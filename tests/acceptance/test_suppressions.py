@@ -99,7 +99,8 @@ def test_until_is_inclusive(write: Any) -> None:
 
 
 def test_unsuppressible_control_stays_reported(write: Any) -> None:
-    text = manifest(GOVERNANCE, **{"        baa: true\n": '        baa: false  # ccaudit: ignore[CCA401] reason="signing"\n'})
+    suppressed = '        baa: false  # ccaudit: ignore[CCA401] reason="signing"\n'
+    text = manifest(GOVERNANCE, **{"        baa: true\n": suppressed})
     line = line_of(text, "baa: false")
     assert found(check_json(write("m.yaml", text))[1]) == [("CCA401", line, None), ("CCA005", line, None)]
 

@@ -38,7 +38,7 @@ def test_a_changed_source_is_read_from_yaml_and_the_others_from_their_copies(
 
     monkeypatch.setattr(datafiles, "data_dir", lambda name: folder)
     monkeypatch.setattr(datafiles, "read_yaml", read_yaml)
-    data = datafiles.builtin_data.__wrapped__()  # type: ignore[attr-defined]
+    data = datafiles.builtin_data.__wrapped__()
     assert data["regions.yaml"]["checked"] == "2099-01-01" and parsed == ["regions.yaml"]
     copy = json.loads((datafiles.BUNDLE / "gdpr.json").read_text(encoding="utf-8"))
     assert data["gdpr.yaml"] == copy["data"] == real(folder / "gdpr.yaml")

@@ -197,9 +197,10 @@ def user_rulesets(draw: st.DrawFn) -> Ruleset:
     requirements = {}
     for control_id in controls:
         params = {p.name: draw(_param_value(p.type)) for p in catalog()[control_id].parameters if draw(st.booleans())}
-        requirements[control_id] = ControlRequirement("org", control_id, Severity.LOW, True, params, (Citation("policy"),),
-                                               effective=draw(st.one_of(st.none(), DAYS)),
-                                               status=draw(st.sampled_from(["final", "proposed"])))
+        requirements[control_id] = ControlRequirement("org", control_id, Severity.LOW, True, params,
+                                                      (Citation("policy"),),
+                                                      effective=draw(st.one_of(st.none(), DAYS)),
+                                                      status=draw(st.sampled_from(["final", "proposed"])))
     return Ruleset("org", "org policy", {"always": True}, requirements)
 
 
@@ -248,8 +249,8 @@ def test_user_ruleset_with_unknown_parameter_is_an_error(tmp_path: Any) -> None:
 
 
 def test_sensitive_categories_match_the_spec() -> None:
-    assert SENSITIVE == {"authentication", "payment_card", "financial", "government_id", "phi", "special_category",
-                         "biometric", "precise_geolocation", "children"}
+    assert {"authentication", "payment_card", "financial", "government_id", "phi", "special_category",
+            "biometric", "precise_geolocation", "children"} == SENSITIVE
 
 
 def test_ruleset_files_load_with_yaml_12_scalars() -> None:
@@ -261,7 +262,8 @@ def test_ruleset_files_load_with_yaml_12_scalars() -> None:
 def test_user_ruleset_with_a_date_and_a_status(tmp_path: Any) -> None:
     path = tmp_path / "org.yaml"
     path.write_text("apiVersion: ccaudit/v1\nkind: Ruleset\nid: org\ntitle: Org\nappliesWhen: {always: true}\n"
-                    "requirements:\n  - control: CCA205\n    effective: 2027-03-01\n    parameters: {auditLogsMinDays: 3000}\n"
+                    "requirements:\n  - control: CCA205\n    effective: 2027-03-01\n"
+                    "    parameters: {auditLogsMinDays: 3000}\n"
                     "    citations: [{ref: policy}]\n  - control: CCA802\n    status: proposed\n"
                     "    citations: [{ref: draft}]\n")
     org = load_ruleset(str(path))
