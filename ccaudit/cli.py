@@ -100,6 +100,36 @@ def _law_options(func: F) -> F:
                         help="Judge by the law in force on DATE (YYYY-MM-DD; default: today, UTC).")(func)
 
 
+def _run_options(baseline_help: str) -> Callable[[F], F]:
+    """What chooses the law and the findings, alike for check, report and fix (the run configuration)."""
+    options = [
+        click.option("--select", multiple=True, metavar="ID", help="Only these controls (id, slug or id prefix)."),
+        click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix)."),
+        click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
+                     help="Add a ruleset: a built-in name or a YAML file."),
+        click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                     help="Configuration file (default: nearest .ccaudit.yaml upwards, "
+                          "else [tool.ccaudit] in pyproject.toml)."),
+        click.option("--baseline", type=click.Path(dir_okay=False), default=None, help=baseline_help),
+        click.option("--no-inline-suppressions", is_flag=True,
+                     help="Ignore # ccaudit: comments (for protected branches)."),
+    ]
+
+    def decorate(func: F) -> F:
+        func = _law_options(func)
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+_jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                            help="Worker processes (default: one per CPU for many files, 1 for a few).")
+
+
 def _when(as_of: Any, include_proposed: bool) -> Any:
     from datetime import datetime, timezone
 
@@ -122,25 +152,12 @@ def _default_format() -> str:
               help="Lowest severity that makes the exit code 1 (default: low, any finding; none: report only).")
 @click.option("--fail-if-no-manifests", is_flag=True,
               help="Exit 2 when no AgentDeployment manifest is found (a mistyped path or exclude).")
-@click.option("--select", multiple=True, metavar="ID", help="Run only these controls (id, slug or id prefix).")
-@click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix).")
-@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
-              help="Add a ruleset: a built-in name or a YAML file.")
-@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
+@_run_options("Report only findings not in this baseline.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: on a terminal).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: nearest .ccaudit.yaml upwards, "
-                   "else [tool.ccaudit] in pyproject.toml).")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="Report only findings not in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
               help="Write today's findings to this baseline file.")
-@click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments (for protected branches).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per CPU for many files, 1 for a few).")
+@_jobs_option
 @_extra_report_options
-@_law_options
 @click.option("--sarif-include-suppressed", is_flag=True,
               help="Keep suppressed findings in SARIF, marked with their suppression and reason.")
 @debug_option
@@ -332,19 +349,8 @@ def _write_file(pieces: Iterable[str], output: str) -> None:
 @click.option("-f", "--format", "fmt", type=click.Choice(["html", "markdown", "json", "csv", "oscal"],
               case_sensitive=False), default="html", help="Report format (default: html).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
-@click.option("--select", multiple=True, metavar="ID", help="Run only these controls (id, slug or id prefix).")
-@click.option("--ignore", multiple=True, metavar="ID", help="Skip these controls (id, slug or id prefix).")
-@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
-              help="Add a ruleset: a built-in name or a YAML file.")
-@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: as for check).")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="Findings of this baseline are shown as baselined.")
-@click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (as for check).")
-@_law_options
+@_run_options("Findings of this baseline are shown as baselined.")
+@_jobs_option
 @debug_option
 @guarded
 def report(paths: tuple[str, ...], fmt: str, output: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
@@ -464,18 +470,7 @@ def import_mcp(file: str, manifest: str | None, diff: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--diff", is_flag=True,
               help="Print a unified diff and write nothing (exit 1 when there is something to fix).")
-@click.option("--select", multiple=True, metavar="ID", help="Fix only these controls (id, slug or id prefix).")
-@click.option("--ignore", multiple=True, metavar="ID", help="Leave these controls alone (id, slug or id prefix).")
-@click.option("--ruleset", "rulesets", multiple=True, metavar="NAME-OR-PATH",
-              help="Add a ruleset: a built-in name or a YAML file.")
-@click.option("--assume-all", is_flag=True, help="Apply every built-in ruleset, whatever the triggers.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching paths.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: as for check).")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="Leave the findings of this baseline alone.")
-@click.option("--no-inline-suppressions", is_flag=True, help="Ignore # ccaudit: comments.")
-@_law_options
+@_run_options("Leave the findings of this baseline alone.")
 @debug_option
 @guarded
 def fix(paths: tuple[str, ...], diff: bool, select: tuple[str, ...], ignore: tuple[str, ...],

@@ -204,9 +204,10 @@ def _ordered(value: Mapping[str, Any], properties: Mapping[str, Any]) -> list[st
 
 
 def _flow(value: Any) -> Any:
-    from ccaudit.authoring.yamlrt import _flow as flow
+    """A list written in flow style (``[a, b]``); other values as they are."""
+    from ccaudit.authoring.yamlrt import flow_seq
 
-    return flow(value) if isinstance(value, list) else value
+    return flow_seq(value) if isinstance(value, list) else value
 
 
 def _comment(node: Mapping[str, Any], notes: Mapping[Path, Note], path: Path) -> str | None:

@@ -195,11 +195,11 @@ def _nested(path: Path, value: Any) -> Any:
     for part in reversed(path):
         value = CommentedMap([(part, value)])
     if isinstance(value, list) and not isinstance(value, CommentedSeq):
-        value = _flow(value)
+        value = flow_seq(value)
     return value
 
 
-def _flow(items: list[Any]) -> CommentedSeq:
+def flow_seq(items: list[Any]) -> CommentedSeq:
     seq = CommentedSeq(items)
     seq.fa.set_flow_style()
     return seq
