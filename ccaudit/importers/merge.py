@@ -6,12 +6,11 @@ otherwise, the disagreement is listed. Imported only by ``ccaudit import`` (neve
 from __future__ import annotations
 
 import io
-from itertools import pairwise
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from ccaudit.authoring.yamlrt import flow_seq, new_yaml
 from ccaudit.errors import Stop
 from ccaudit.files import describe, read_text
 from ccaudit.importers.draft import Draft, Said
@@ -21,37 +20,13 @@ from ccaudit.render import flow
 KEYS = {"tools": "name", "vendors": "name"}
 
 
-def _yaml(text: str) -> YAML:
-    """A round-trip YAML whose indentation is the manifest's own."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    mapping, offset = _indents(text)
-    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
-    return yaml
-
-
-def _indents(text: str) -> tuple[int, int]:
-    """(mapping indent, offset of ``-`` under its key), from the first key that opens each kind of block."""
-    found: dict[str, int] = {}
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for parent, line in pairwise(lines):
-        if not parent.rstrip().endswith(":"):
-            continue
-        step = (len(line) - len(line.lstrip())) - (len(parent) - len(parent.lstrip()))
-        kind = "offset" if line.lstrip().startswith("- ") else "mapping"
-        if step >= 0 and kind not in found and (kind == "offset" or step > 0):
-            found[kind] = step
-    return found.get("mapping", 2), found.get("offset", 2)
-
-
 def merge(manifest: str, sections: dict[str, list[Draft]], source: str) -> tuple[str, str, list[str]]:
     """(text before, text after, disagreements) of merging ``sections`` into ``manifest``'s spec."""
     try:
         before = read_text(manifest)
     except (OSError, UnicodeDecodeError) as exc:
         raise Stop(f"cannot read {manifest}: {describe(exc)}") from None
-    yaml = _yaml(before)
+    yaml = new_yaml(before)
     try:
         documents = list(yaml.load_all(before))
     except Exception as exc:
@@ -103,17 +78,9 @@ def _set(node: CommentedMap, key: str, value: Said | Draft) -> None:
     if not isinstance(value, Said):
         node[key] = _new(value)
         return
-    node[key] = _plain(value.value)
+    node[key] = flow_seq(value.value) if isinstance(value.value, list) else value.value
     if value.where:
         node.yaml_add_eol_comment(comment(value.where).strip(), key)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, list):
-        seq = CommentedSeq(value)
-        seq.fa.set_flow_style()
-        return seq
-    return value
 
 
 def _fill(node: Any, draft: Draft, path: str, source: str, disagreements: list[str]) -> None:
