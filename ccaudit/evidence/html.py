@@ -89,25 +89,29 @@ def _section(evidence: Evidence, section: Section) -> str:
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _table(title: str, empty: str, head: tuple[str, ...], rows: list[str]) -> str:
+    """A section of the page: its heading, then a table of ``rows`` (``<tr>`` strings) or ``empty``."""
+    if not rows:
+        return f"<h2>{title}</h2><p>{empty}</p>"
+    header = "".join(f"<th>{h}</th>" for h in head)
+    return f"<h2>{title}</h2><table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
 def _register(evidence: Evidence) -> str:
-    if not evidence.register:
-        return "<h2>Exception register</h2><p>No waivers or inline suppressions.</p>"
-    rows = "".join(f'<tr class="{"fail" if e.expired else "waived"}"><td>{_e(e.kind)}</td>'
-                   f"<td>{_e(', '.join(e.controls))}</td><td>{_e(e.reason)}</td><td>{_e(e.until or '')}</td>"
-                   f"<td>{_e(exemption_age(e))}</td><td>{_e(e.where)}</td><td>{e.findings}</td></tr>"
-                   for e in evidence.register)
-    return ("<h2>Exception register</h2><table><thead><tr><th>Kind</th><th>Controls</th><th>Reason</th>"
-            f"<th>Until</th><th>Age</th><th>Where</th><th>Findings</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = [f'<tr class="{"fail" if e.expired else "waived"}"><td>{_e(e.kind)}</td>'
+            f"<td>{_e(', '.join(e.controls))}</td><td>{_e(e.reason)}</td><td>{_e(e.until or '')}</td>"
+            f"<td>{_e(exemption_age(e))}</td><td>{_e(e.where)}</td><td>{e.findings}</td></tr>"
+            for e in evidence.register]
+    return _table("Exception register", "No waivers or inline suppressions.",
+                  ("Kind", "Controls", "Reason", "Until", "Age", "Where", "Findings"), rows)
 
 
 def _upcoming(evidence: Evidence) -> str:
-    if not evidence.upcoming:
-        return "<h2>Upcoming obligations (180 days)</h2><p>None.</p>"
-    rows = "".join(f"<tr><td>{_e(u.effective)}</td><td>{_e(u.ruleset)}</td><td>{_e(u.control)}</td>"
-                   f"<td>{_e(value_text(u.parameter, u.value))}</td><td>{_e(u.citation)}</td></tr>"
-                   for u in evidence.upcoming)
-    return ("<h2>Upcoming obligations (180 days)</h2><table><thead><tr><th>Date</th><th>Ruleset</th>"
-            f"<th>Control</th><th>Requires</th><th>Citation</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = [f"<tr><td>{_e(u.effective)}</td><td>{_e(u.ruleset)}</td><td>{_e(u.control)}</td>"
+            f"<td>{_e(value_text(u.parameter, u.value))}</td><td>{_e(u.citation)}</td></tr>"
+            for u in evidence.upcoming]
+    return _table("Upcoming obligations (180 days)", "None.", ("Date", "Ruleset", "Control", "Requires", "Citation"),
+                  rows)
 
 
 def _problems(evidence: Evidence) -> str:
