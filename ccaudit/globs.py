@@ -40,8 +40,12 @@ class _Patterns:
         return bool(self.exact or self.wild)
 
     def match(self, target: str) -> bool:
-        if target in self.exact or any(target[:i] in self.folders for i, c in enumerate(target) if c == "/"):
+        if target in self.exact:
             return True
+        if self.folders and any(target[:i] in self.folders for i, c in enumerate(target) if c == "/"):
+            return True
+        if not self.wild:  # no wildcard pattern (the usual run): nothing more to try
+            return False
         prefixes = (target[:i] for i in range(len(target) + 1))
         return any(self._regex(p).match(target) for prefix in prefixes for p in self.wild.get(prefix, ()))
 

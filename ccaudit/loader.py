@@ -185,8 +185,15 @@ LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # where libyaml's marks 
 
 def split_lines(text: str) -> list[str]:
     """The lines of ``text`` as the parser numbers them (CRLF, CR or LF; YAML 1.1's NEL, LS, PS)."""
-    lines = LINE_BREAK.split(text)
+    lines = _breaks(text)
     return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _breaks(text: str) -> list[str]:
+    """``text`` split at every line break; a plain ``\n`` split when it holds no other kind (most files)."""
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return LINE_BREAK.split(text)
+    return text.split("\n")
 
 
 def _line_column(before: str) -> tuple[int, int]:
@@ -244,13 +251,10 @@ def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
     return documents, None
 
 
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
 def _fit(problem: LoadProblem, text: str) -> LoadProblem:
     """A problem's point kept inside the text: at most at the end of the last line, and one
     character wide at most where a character is (zero wide at the end of a line)."""
-    lines = _LINE_BREAK.split(text)  # as libyaml counts lines: after a final break, an empty last line
+    lines = _breaks(text)  # as libyaml counts lines: after a final break, an empty last line
     line = min(problem.span.line, len(lines))
     length = len(lines[line - 1])
     column = min(problem.span.column, length + 1) if line == problem.span.line else length + 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from ccaudit.datafiles import builtin_data
@@ -24,22 +24,25 @@ class RegionTable(NamedTuple):
             return self.clouds.get(provider, {}).get(name)
         return region if region in self.countries else None
 
-    def _expand(self, codes: Iterable[str]) -> set[str]:
-        expanded: set[str] = set()
-        for code in codes:
-            expanded |= (GROUPS | self.eea) if code in GROUPS else {code}
-        return expanded
-
     def subjects_match(self, subjects: Iterable[str], targets: Iterable[str]) -> bool:
         """A subject is, lies in, or contains a target (``US`` contains ``US-CA``; ``FR-75`` lies in ``FR``)."""
-        wanted = self._expand(targets)
+        wanted, parents = _targets(tuple(targets), self.eea)
         for subject in subjects:
-            country = subject.split("-")[0]
-            if subject in wanted or country in wanted:
+            if subject in wanted or subject.split("-")[0] in wanted:
                 return True
-            if "-" not in subject and any(t.startswith(subject + "-") for t in wanted):
+            if "-" not in subject and subject in parents:
                 return True
         return False
+
+
+@lru_cache(maxsize=64)
+def _targets(codes: tuple[str, ...], eea: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The codes with the groups expanded, and the countries of the subdivisions among them
+    (computed once per trigger, not per manifest)."""
+    wanted: set[str] = set()
+    for code in codes:
+        wanted |= (GROUPS | eea) if code in GROUPS else {code}
+    return frozenset(wanted), frozenset(t.split("-")[0] for t in wanted if "-" in t)
 
 
 @cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path as FsPath
 from typing import Any, NamedTuple
 
@@ -329,14 +329,20 @@ def standard(rulesets: Iterable[Ruleset], pd: tuple[str, ...], when: When = When
     A requirement that is not yet effective, or only proposed, contributes nothing; one that is
     in force merges like any other, so it can only tighten.
     """
-    result: dict[str, ControlStandard] = {}
-    rulesets = tuple(rulesets)
+    return {control.id: ControlStandard(control, requirements, _merge_parameters(control, requirements, pd))
+            for control, requirements in _in_force(tuple(rulesets), when)}
+
+
+@lru_cache(maxsize=256)
+def _in_force(rulesets: tuple[Ruleset, ...], when: When) -> tuple[tuple[Control, tuple[ControlRequirement, ...]], ...]:
+    """Per control that any of ``rulesets`` requires ``when``, those requirements (whatever the
+    personal data, so once per set of rulesets and date)."""
+    out = []
     for control in catalog().values():
-        found = (in_force(r, control.id, when) for r in rulesets)
-        requirements = tuple(r for r in found if r is not None)
+        requirements = tuple(r for r in (in_force(ruleset, control.id, when) for ruleset in rulesets) if r is not None)
         if requirements:
-            result[control.id] = ControlStandard(control, requirements, _merge_parameters(control, requirements, pd))
-    return result
+            out.append((control, requirements))
+    return tuple(out)
 
 
 def _merge_parameters(control: Control, requirements: tuple[ControlRequirement, ...],
