@@ -5,9 +5,11 @@ Never prints; the CLI turns options into a ``RunConfig`` and a ``RunResult`` int
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -76,10 +78,9 @@ def run(config: RunConfig) -> RunResult:
     candidates = list(discover(config.paths, config.exclude))
     sources.forget(config.max_bytes)  # tools' source files: read once per run (per worker process)
     workers = _workers(config.jobs, len(candidates))
-    if workers == 1:
-        files = [check_candidate(c, config) for c in candidates]
-    else:
-        files = _in_workers(candidates, config, workers)
+    with _fewer_collections():
+        files = [check_candidate(c, config) for c in candidates] if workers == 1 else \
+            _in_workers(candidates, config, workers)
     files.sort(key=lambda r: r.file)  # every report lists files in one order
     seen = {f.fingerprint for r in files for f in r.findings}
     fixed = tuple(sorted(d for fp, d in config.policy.baseline.items() if fp not in seen))
@@ -99,6 +100,20 @@ def _workers(jobs: int | None, files: int) -> int:
     return max(1, min(jobs, files))
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Loading builds many objects and few reference cycles, so the cycle collector runs less
+    often (as mypy does): it took a sixth of a run of 10,000 files at Python's default."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+GC_THRESHOLD = 50_000  # allocations between young-generation collections (Python's default: 700)
+
 _WORKER_CONFIG: RunConfig | None = None
 
 
@@ -107,6 +122,7 @@ def _start_worker(config: RunConfig) -> None:
 
     global _WORKER_CONFIG
     _WORKER_CONFIG = config
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])  # as in ``_fewer_collections``: the worker only checks
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
 
 
