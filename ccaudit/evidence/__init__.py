@@ -157,8 +157,8 @@ def build(result: RunResult, extra: Sequence[Ruleset], waivers: Sequence[Waiver]
     columns = _columns(result)
     known = {r.id: r for r in extra}
     ids = _ruleset_ids(columns, extra)
-    indexed = [_by_control(c) for c in columns]
-    sections = tuple(Section(r, _rows(r, columns, indexed, when)) for r in (known.get(i) or builtin(i) for i in ids))
+    seen = [_seen(c) for c in columns]
+    sections = tuple(Section(r, _rows(r, seen, when)) for r in (known.get(i) or builtin(i) for i in ids))
     keys = {(c.file, c.name) for c in columns}
     orphans = tuple(f for f in result.findings if (f.file, f.manifest) not in keys)
     applied = {r for c in columns for r in c.result.rulesets}
@@ -191,46 +191,82 @@ def _builtin_order() -> dict[str, int]:
     return {r: i for i, r in enumerate(builtin_ids())}
 
 
-def _by_control(column: Column) -> dict[str, list[Finding]]:
-    out: dict[str, list[Finding]] = {}
+class _Seen(NamedTuple):
+    """What judging a manifest's cells looks up, gathered once per manifest (not once per cell)."""
+
+    rulesets: frozenset[str]
+    controls: frozenset[str]
+    inapplicable: Mapping[str, str]
+    findings: Mapping[str, list[Finding]]  # by control
+    blocked: bool  # no ruleset applied because of an unsuppressed input problem
+
+    @property
+    def kind(self) -> tuple[Any, ...]:
+        """Manifests of one kind get the same cell wherever they have no finding."""
+        return self.rulesets, self.controls, tuple(sorted(self.inapplicable.items())), self.blocked
+
+
+def _seen(column: Column) -> _Seen:
+    findings: dict[str, list[Finding]] = {}
     for finding in column.findings:
-        out.setdefault(finding.id, []).append(finding)
-    return out
+        findings.setdefault(finding.id, []).append(finding)
+    manifest = column.result
+    blocked = not manifest.rulesets and any(f.suppressed is None for f in column.problems)
+    return _Seen(frozenset(manifest.rulesets), frozenset(manifest.controls), dict(manifest.inapplicable), findings,
+                 blocked)
 
 
-def _rows(ruleset: Ruleset, columns: Sequence[Column], indexed: Sequence[Mapping[str, list[Finding]]],
-          when: When) -> tuple[Row, ...]:
+def _rows(ruleset: Ruleset, columns: Sequence[_Seen], when: When) -> tuple[Row, ...]:
+    kinds: dict[tuple[Any, ...], int] = {}
+    kind_of = [kinds.setdefault(c.kind, len(kinds)) for c in columns]
     rows = []
     for control in catalog().values():
         requirement = ruleset.requirements.get(control.id)
         if requirement is None or (requirement.proposed and not when.include_proposed):
             continue
         pending = when.pending(requirement)
-        cells = tuple(_cell(ruleset.id, requirement, pending, c, i.get(control.id, ()))
-                      for c, i in zip(columns, indexed, strict=True))
+        cells = _row_cells(ruleset.id, requirement, pending, columns, kind_of)
         rows.append(Row(requirement, control, pending, cells))
     return tuple(rows)
 
 
+def _row_cells(ruleset: str, requirement: ControlRequirement, pending: bool, columns: Sequence[_Seen],
+               kind_of: Sequence[int]) -> tuple[Cell, ...]:
+    """A requirement's cells: judged per manifest where it has a finding of the control, else once
+    per kind of manifest (a report of 10,000 manifests has a few kinds)."""
+    judged: dict[int, Cell] = {}
+    cells = []
+    for seen, kind in zip(columns, kind_of, strict=True):
+        if requirement.control in seen.findings:
+            cells.append(_cell(ruleset, requirement, pending, seen))
+            continue
+        if kind not in judged:
+            judged[kind] = _cell(ruleset, requirement, pending, seen)
+        cells.append(judged[kind])
+    return tuple(cells)
+
+
 _SHARED: dict[Cell, Cell] = {}  # most cells are one of a few: shared, not made per manifest
+_PASS = Cell("pass")
+_NOT_APPLYING = Cell("not_applicable", "the ruleset does not apply")
+_BLOCKED = Cell("not_applicable", "not evaluated: input problem")
+_NOT_SELECTED = Cell("not_applicable", "control not selected (--select/--ignore)")
 
 
-def _cell(ruleset: str, requirement: ControlRequirement, pending: bool, column: Column,
-          findings: Sequence[Finding]) -> Cell:
-    cell = _judge(ruleset, requirement, pending, column, findings)
+def _cell(ruleset: str, requirement: ControlRequirement, pending: bool, seen: _Seen) -> Cell:
+    cell = _judge(ruleset, requirement, pending, seen)
     return cell if cell.findings else _SHARED.setdefault(cell, cell)
 
 
-def _judge(ruleset: str, requirement: ControlRequirement, pending: bool, column: Column,
-           findings: Sequence[Finding]) -> Cell:
-    manifest, control = column.result, requirement.control
-    if ruleset not in manifest.rulesets:
-        problem = not manifest.rulesets and any(f.suppressed is None for f in column.problems)
-        return Cell("not_applicable", "not evaluated: input problem" if problem else "the ruleset does not apply")
+def _judge(ruleset: str, requirement: ControlRequirement, pending: bool, seen: _Seen) -> Cell:
+    control = requirement.control
+    if ruleset not in seen.rulesets:
+        return _BLOCKED if seen.blocked else _NOT_APPLYING
     if pending:
         return Cell("upcoming", requirement.effective or "")
-    if control not in manifest.controls:
-        return Cell("not_applicable", "control not selected (--select/--ignore)")
+    if control not in seen.controls:
+        return _NOT_SELECTED
+    findings = seen.findings.get(control, ())
     mine = tuple(f for f in findings if any(b.ruleset == ruleset and b.broken for b in f.requirements))
     active = tuple(f for f in mine if f.suppressed is None)
     if active:
@@ -238,8 +274,8 @@ def _judge(ruleset: str, requirement: ControlRequirement, pending: bool, column:
     if mine:
         kinds = {BY_KIND[f.suppressed.kind] for f in mine if f.suppressed is not None}
         return Cell(next(s for s in STATUSES if s in kinds), "", mine)
-    why = dict(manifest.inapplicable).get(control)
-    return Cell("not_applicable", why) if why else Cell("pass")
+    why = seen.inapplicable.get(control)
+    return Cell("not_applicable", why) if why else _PASS
 
 
 def _soon(upcoming: Iterable[Upcoming], as_of: str) -> tuple[Upcoming, ...]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ccaudit import __version__
@@ -29,10 +30,12 @@ def lines(evidence: Evidence) -> Iterator[str]:
     yield "{" + _pair("version", EVIDENCE_VERSION) + ", " + _pair("tool", {"name": "ccaudit", "version": __version__})
     yield ",\n " + _pair("asOf", evidence.as_of) + ",\n " + _pair("manifests", manifests(evidence))
     yield ',\n "rulesets": ['
+    kinds: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+    kind_of = [kinds.setdefault((c.result.rulesets, c.result.pd), len(kinds)) for c in evidence.columns]
     for i, section in enumerate(evidence.sections):
         yield ("," if i else "") + "\n  " + _section_head(evidence, section)
         for j, row in enumerate(section.rows):
-            yield ("," if j else "") + "\n   " + requirement(evidence, row)
+            yield ("," if j else "") + "\n   " + requirement(evidence, row, kind_of)
         yield "]}"
     yield "],\n " + _pair("register", [exemption(e) for e in evidence.register])
     yield ",\n " + _pair("upcoming", [upcoming(u) for u in evidence.upcoming])
@@ -70,21 +73,22 @@ def _section_head(evidence: Evidence, section: Section) -> str:
     return _dump(head)[:-1] + ', "requirements": ['
 
 
-def requirement(evidence: Evidence, row: Row) -> str:
-    """One requirement as JSON text; a cell without findings is encoded once per kind of manifest."""
+def requirement(evidence: Evidence, row: Row, kind_of: Sequence[int]) -> str:
+    """One requirement as JSON text; a cell without findings is encoded once per kind of manifest
+    (``kind_of``: per column, the number of its rulesets and personal data)."""
     req = row.requirement
     head = {"control": row.control.id, "slug": row.control.slug, "title": row.control.title,
             "inForce": not row.upcoming, "effectiveDate": req.effective, "proposed": req.proposed,
             "parameters": {k: flow(v) for k, v in req.parameters.items()},
             "citations": [{"ref": c.ref, "verified": c.verified, "quote": c.quote, "parameter": c.parameter}
                           for c in req.citations]}
-    seen: dict[tuple[Cell, tuple[str, ...], tuple[str, ...]], str] = {}
+    seen: dict[tuple[int, int], str] = {}
     cells = []
-    for column, x in zip(evidence.columns, row.cells, strict=True):
+    for column, x, kind in zip(evidence.columns, row.cells, kind_of, strict=True):
         if x.findings:
             cells.append(_dump(cell(evidence, row, column, x)))
             continue
-        key = (x, column.result.rulesets, column.result.pd)
+        key = (id(x), kind)  # cells without findings are shared objects (one per status and reason)
         if key not in seen:
             seen[key] = _dump(cell(evidence, row, column, x))
         cells.append(seen[key])
@@ -129,8 +133,9 @@ def upcoming(u: Upcoming) -> dict[str, Any]:
 def summary(evidence: Evidence) -> dict[str, Any]:
     cells = [c for s in evidence.sections for r in s.rows for c in r.cells]
     worst = evidence.most_failed(r for s in evidence.sections for r in s.rows)
+    counted = Counter(c.status for c in cells)
     return {"manifests": len(evidence.columns), "rulesets": len(evidence.sections),
-            "byStatus": {s: sum(c.status == s for c in cells) for s in STATUSES},
+            "byStatus": {s: counted[s] for s in STATUSES},
             "score": _score(evidence.score(cells)), "failedRequirements": len(evidence.failed()),
             "mostFailed": None if worst is None else {"control": worst[0], "failures": worst[1]},
             "exceptions": len(evidence.register), "expiredExceptions": sum(e.expired for e in evidence.register)}
