@@ -111,8 +111,7 @@ def evaluate(where: Where, scope: Scope, evaluated: list[str], pending: list[Upc
     ctx = Context(spec, pd, region_table(), where.document.rejected, where.file)
     if facts is not None:
         facts.append(Facts(tuple(r.id for r in rulesets), pd, nothing_to_check(ctx, merged)))
-    if selection.wants("CCA001"):
-        yield from _unreadable_sources(where, ctx)
+    yield from _unreadable_sources(where, ctx)  # CCA001, reported like a file that cannot be read: always
     for control_id, check in _selected(selection):
         std = merged.get(control_id) or (_always_on(control_id) if control_id in ALWAYS_ON else None)
         if std is None:

@@ -27,7 +27,9 @@ MAX_DEPTH = 100
 MAX_ALIAS_NODES = 100_000
 MAX_INT_DIGITS = 4300  # Python's own limit for converting between text and int
 _MAX_INT_BITS = 14_000  # below 10**4300: every integer kept can be printed
-MARKER = "apiVersion: ccaudit/"
+# What marks a file as meant to hold a manifest (so that a broken one is reported, not skipped):
+# the apiVersion key with a ccaudit/ value, plain or quoted, however it is spaced.
+MARKER = re.compile(r"""apiVersion["']?\s*:\s*["']?ccaudit/""")
 MANIFEST_KIND = "AgentDeployment"
 # kinds of ccaudit's own data files: not manifests, skipped silently
 OTHER_KINDS = frozenset({"Ruleset", "ControlCatalog", "RegionTable", "Config"})
@@ -289,7 +291,7 @@ def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
     codec = codec_of(data)
     if len(data) > max_bytes:
         problem = LoadProblem("CCA001", FILE_START, f"file is larger than the {max_bytes // 1048576} MiB limit")
-        return LoadedFile([], problem, [], MARKER in data.decode(codec, "replace"))
+        return LoadedFile([], problem, [], MARKER.search(data.decode(codec, "replace")) is not None)
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -297,9 +299,9 @@ def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
                                    f"invalid {codec.upper().removesuffix('-SIG')} (bytes "
                                    f"{data[exc.start:exc.end].hex()} at offset {exc.start})"),
                        data.decode(codec, "replace"))
-        return LoadedFile([], problem, [], MARKER in data.decode(codec, "replace"))
+        return LoadedFile([], problem, [], MARKER.search(data.decode(codec, "replace")) is not None)
     documents, error = load_text(text)
-    return LoadedFile(documents, error, split_lines(text), MARKER in text)
+    return LoadedFile(documents, error, split_lines(text), MARKER.search(text) is not None)
 
 
 # ---- building values ---------------------------------------------------------------

@@ -67,6 +67,9 @@ class RunConfig(NamedTuple):
         return Scope(self.rulesets, self.assume_all, self.selection, self.when)
 
 
+DIRECTIVE_CONTROLS = frozenset({"CCA005", "CCA006"})  # the suppression stage's own findings, selected like any
+# other; what the earlier stages found was already selected there (a file that does not parse is always reported)
+
 PARALLEL_FROM = 64  # fewer files than this are checked in one process (start-up costs more)
 
 
@@ -205,7 +208,7 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
 
         ran = {c for m in manifests for c in m.controls}
         findings = [f for f in apply(findings, loaded, bool(manifests), ran, shown, repo_path, config.policy)
-                    if config.selection.wants(f.id)]
+                    if f.id not in DIRECTIVE_CONTROLS or config.selection.wants(f.id)]
     return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
 
 

@@ -70,7 +70,9 @@ def fix_candidate(candidate: Candidate, config: RunConfig) -> FileFix:
         return plain
     if any(f.id in UNPARSED for f in before.findings):
         return plain._replace(untouched="it does not parse as a whole (CCA001/CCA003); fix that first")
-    data = read_bytes(candidate.path)
+    data = read_bytes(candidate.path, config.max_bytes)
+    if len(data) > config.max_bytes:  # never rewrite from a part of a file
+        return plain._replace(untouched="it is larger than the size limit")
     outcome = _rewrite(data, before, config)
     if isinstance(outcome, str):
         return plain._replace(old=data, untouched=outcome)

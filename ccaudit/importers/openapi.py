@@ -153,18 +153,21 @@ def fields(op: Operation, resolver: Resolver) -> Said | None:
                                    f"{where}{pointer('content', media, 'schema')}")
     if not isinstance(schema, dict):
         return None
-    names = _properties(schema, resolver, where, 0)
+    names = _properties(schema, resolver, where, 0, set())
     return Said(names or ["*"], f"{where}/properties" if names else where)
 
 
-def _properties(schema: dict[str, Any], resolver: Resolver, where: str, depth: int) -> list[str]:
+def _properties(schema: dict[str, Any], resolver: Resolver, where: str, depth: int, seen: set[int]) -> list[str]:
+    """The property names of a schema and of its ``allOf`` parts, each part read once (a part
+    that lists itself, or a diamond of references, costs nothing more)."""
+    seen.add(id(schema))
     own = schema.get("properties")
     names = [str(k) for k in own] if isinstance(own, dict) else []
     parts = schema.get("allOf")
     for i, part in enumerate(parts if isinstance(parts, list) and depth < MAX_HOPS else ()):
         part, at = resolver.deref(part, f"{where}/allOf/{i}")
-        if isinstance(part, dict):
-            names.extend(n for n in _properties(part, resolver, at, depth + 1) if n not in names)
+        if isinstance(part, dict) and id(part) not in seen:
+            names.extend(n for n in _properties(part, resolver, at, depth + 1, seen) if n not in names)
     return names
 
 
