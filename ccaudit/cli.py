@@ -321,27 +321,13 @@ def _write(pieces: Iterable[str], output: str | None, color: bool = False) -> No
 
 
 def _write_file(pieces: Iterable[str], output: str) -> None:
-    """Write to a temporary file beside ``output``, then rename: never a half-written report."""
-    import tempfile
+    """Write a report or a manifest whole (``files.replace``); a failure is one line."""
+    from ccaudit.files import replace
 
-    folder, name = os.path.split(os.path.abspath(output))
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+        replace(output, (piece.encode("utf-8") for piece in pieces))
     except OSError as exc:
-        raise Failure(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.writelines(pieces)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
-        os.replace(temporary, output)
-    except OSError as exc:
-        raise Failure(f"cannot write {output}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        raise Failure(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @main.command()

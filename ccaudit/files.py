@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from functools import cache
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -68,3 +69,32 @@ def repo_root(folder: str) -> str | None:
         return folder
     parent = os.path.dirname(folder)
     return None if parent == folder else repo_root(parent)
+
+
+def replace(path: str, pieces: Iterable[bytes]) -> None:
+    """Write ``path`` through a temporary file beside it, then rename: never half-written. An
+    existing file keeps its permissions; a new one gets what ``open`` would give it (missing
+    folders are made)."""
+    import tempfile
+
+    folder, name = os.path.split(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    mode = _mode_for(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    try:
+        with open(fd, "wb") as handle:
+            handle.writelines(pieces)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask  # as open() makes a file (mkstemp's own is 0600)

@@ -11,7 +11,6 @@ and nothing written here; the CLI does both.
 from __future__ import annotations
 
 import difflib
-import os
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -173,17 +172,7 @@ def _left(fixed: FileFix, dry_run: bool) -> tuple[Finding, ...]:
 
 def write_back(fixed: FileFix) -> None:
     """Replace the file atomically, keeping its permissions."""
-    import tempfile
+    from ccaudit.files import replace
 
     assert fixed.new is not None
-    folder = os.path.dirname(os.path.abspath(fixed.path))
-    mode = os.stat(fixed.path).st_mode
-    fd, temporary = tempfile.mkstemp(prefix=".ccaudit-fix.", dir=folder)
-    try:
-        with open(fd, "wb") as handle:
-            handle.write(fixed.new)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, fixed.path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    replace(fixed.path, [fixed.new])

@@ -63,3 +63,16 @@ def test_an_all_of_that_lists_itself_is_read_once(tmp_path: Path, monkeypatch: p
     result = run_cli("import", "openapi", str(path))
     assert result.exit_code == 0, result.output
     assert "fields: [name, email]" in result.stdout and len(calls) == 1
+
+
+def test_merge_keeps_the_manifests_permissions(tmp_path: Path) -> None:
+    """``import --merge`` rewrote the user's manifest with the default mode; it now keeps its own."""
+    from tests.conftest import EXAMPLES, FIXTURES
+
+    manifest = tmp_path / "agent.yaml"
+    manifest.write_text((EXAMPLES / "billing-voice-agent.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    manifest.chmod(0o640)
+    api = FIXTURES / "importers" / "paypal-payments.json"
+    result = run_cli("import", "openapi", str(api), "--operation", "captures.refund", "--merge", str(manifest))
+    assert result.exit_code == 0, result.output
+    assert "captures.refund" in manifest.read_text(encoding="utf-8") and manifest.stat().st_mode & 0o777 == 0o640
