@@ -99,8 +99,19 @@ class Evidence(NamedTuple):
         statuses = [c.status for c in cells if c.status in APPLICABLE]
         return statuses.count("pass"), len(statuses)
 
-    def column_cells(self, index: int) -> list[Cell]:
-        return [row.cells[index] for s in self.sections for row in s.rows]
+    def column_scores(self) -> list[tuple[int, int]]:
+        """(passing, applicable) per manifest, in one pass over the matrix."""
+        passing, applicable = [0] * len(self.columns), [0] * len(self.columns)
+        for row in (r for s in self.sections for r in s.rows):
+            for i, cell in enumerate(row.cells):
+                if cell.status in APPLICABLE:
+                    applicable[i] += 1
+                    passing[i] += cell.status == "pass"
+        return list(zip(passing, applicable, strict=True))
+
+    def total_score(self) -> tuple[int, int]:
+        scores = self.column_scores()
+        return sum(p for p, _ in scores), sum(a for _, a in scores)
 
     def failed(self) -> set[tuple[str, str | None, str]]:
         """(file, manifest, control) of every failed requirement and unsuppressed input problem."""

@@ -38,7 +38,7 @@ def _e(text: object) -> str:
 
 def render(evidence: Evidence) -> str:
     cols = evidence.columns
-    passing, applicable = evidence.score(c for i in range(len(cols)) for c in evidence.column_cells(i))
+    passing, applicable = evidence.total_score()
     out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
            f"<title>ccaudit evidence report, {_e(evidence.as_of)}</title><style>{STYLE}</style></head><body>",
            (f"<h1>Evidence report</h1><p>As of {_e(evidence.as_of)}: {len(cols)} manifest(s), "
@@ -60,8 +60,7 @@ def _matrix(evidence: Evidence) -> str:
         cells = "".join(f'<td class="{worst(evidence, section, i)}">{_e(matrix_cell(evidence, section, i))}</td>'
                         for i in range(len(evidence.columns)))
         rows.append(f'<tr class="ruleset"><th scope="row">{_e(section.ruleset.id)}</th>{cells}</tr>')
-    scores = "".join("<td>{}/{}</td>".format(*evidence.score(evidence.column_cells(i)))
-                     for i in range(len(evidence.columns)))
+    scores = "".join("<td>{}/{}</td>".format(*score) for score in evidence.column_scores())
     return (f'<table class="matrix"><thead><tr><th>Ruleset</th>{head}</tr></thead><tbody>{"".join(rows)}'
             f'</tbody><tfoot><tr><th>Score</th>{scores}</tr></tfoot></table>')
 

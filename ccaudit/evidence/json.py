@@ -60,9 +60,9 @@ def _score(pair: tuple[int, int]) -> dict[str, int]:
 
 
 def manifests(evidence: Evidence) -> list[dict[str, Any]]:
-    return [{"file": c.file, "name": c.name, "rulesets": list(c.result.rulesets),
-             "score": _score(evidence.score(evidence.column_cells(i))),
-             "inputProblems": [finding(f) for f in c.problems]} for i, c in enumerate(evidence.columns)]
+    return [{"file": c.file, "name": c.name, "rulesets": list(c.result.rulesets), "score": _score(score),
+             "inputProblems": [finding(f) for f in c.problems]}
+            for c, score in zip(evidence.columns, evidence.column_scores(), strict=True)]
 
 
 def _section_head(evidence: Evidence, section: Section) -> str:

@@ -28,15 +28,15 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 def render(evidence: Evidence) -> str:
     cols = evidence.columns
     out = [f"# Evidence report (as of {evidence.as_of})", ""]
-    passing, applicable = evidence.score(c for i in range(len(cols)) for c in evidence.column_cells(i))
+    passing, applicable = evidence.total_score()
     out += [(f"{len(cols)} manifest(s), {len(evidence.sections)} ruleset(s); {passing}/{applicable} "
              "requirements pass."), "", "## Status matrix", ""]
     head = ["Ruleset", *(_md(c.label) + (" ⚠ input problem" if c.problems else "") for c in cols)]
     out += _table(head, [[_md(s.ruleset.id), *(matrix_cell(evidence, s, i) for i in range(len(cols)))]
                          for s in evidence.sections])
     out += ["", "| Manifest | Score |", "|---|---|"]
-    out += ["| {} | {}/{} |".format(_md(c.label), *evidence.score(evidence.column_cells(i)))
-            for i, c in enumerate(cols)]
+    out += ["| {} | {}/{} |".format(_md(c.label), *score)
+            for c, score in zip(cols, evidence.column_scores(), strict=True)]
     for section in evidence.sections:
         out += _section(evidence, section)
     out += ["", "## Exception register", ""]
