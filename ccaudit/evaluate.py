@@ -34,9 +34,15 @@ class Selection(NamedTuple):
     ignore: tuple[str, ...] = ()
 
     def wants(self, control_id: str) -> bool:
-        control = catalog()[control_id]
-        chosen = not self.select or any(names(n, control) for n in self.select)
-        return chosen and not any(names(n, control) for n in self.ignore)
+        return _wants(self, control_id)
+
+
+@cache
+def _wants(selection: Selection, control_id: str) -> bool:
+    """Asked per document and per finding: answered once per run and control."""
+    control = catalog()[control_id]
+    chosen = not selection.select or any(names(n, control) for n in selection.select)
+    return chosen and not any(names(n, control) for n in selection.ignore)
 
 
 def names(name: str, control: Control) -> bool:
