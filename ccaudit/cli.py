@@ -482,7 +482,7 @@ def fix(paths: tuple[str, ...], diff: bool, select: tuple[str, ...], ignore: tup
     left = needs_a_person(fixes, diff)
     click.echo(summary(fixes, diff), err=diff, nl=False)
     if left.findings:
-        click.echo("\nneeds a person:\n" + render(left), err=diff, nl=False)
+        click.echo("\nneeds a person:\n" + "".join(render(left)), err=diff, nl=False)
     sys.exit(exitcodes.FINDINGS if (changed if diff else left.findings) else exitcodes.OK)
 
 

@@ -12,7 +12,7 @@ import codecs
 import math
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -68,8 +68,10 @@ class Document:
 
 
 class LoadedFile(NamedTuple):
-    documents: list[Document]
-    error: LoadProblem | None
+    """A file's lines and its documents, composed as ``composed`` is iterated (once: a file of
+    many manifests holds one node tree at a time), ending with the problem that stopped reading."""
+
+    composed: Iterator[Document | LoadProblem]
     lines: list[str]
     has_marker: bool
 
@@ -229,28 +231,42 @@ def _check_depth(text: str) -> None:
 
 
 def load_text(text: str) -> tuple[list[Document], LoadProblem | None]:
+    """Every document of ``text``, and the problem that stopped reading, if any."""
+    return split(compose(text))
+
+
+def split(composed: Iterable[Document | LoadProblem]) -> tuple[list[Document], LoadProblem | None]:
     documents: list[Document] = []
+    for item in composed:
+        if isinstance(item, LoadProblem):
+            return documents, item
+        documents.append(item)
+    return documents, None
+
+
+def compose(text: str) -> Iterator[Document | LoadProblem]:
+    """The documents of ``text`` one at a time, then the problem that stopped reading, if any."""
+    index = 0
     try:
         if _could_nest_deeply(text):
             _check_depth(text)
         loader = _Loader(text)
         try:
             while loader.check_node():
-                documents.append(Document(len(documents), loader.get_node()))  # type: ignore[arg-type]
+                yield Document(index, loader.get_node())  # type: ignore[arg-type]
+                index += 1
         finally:
             loader.dispose()
     except LoadError as exc:
-        return documents, LoadProblem("CCA001", exc.span, str(exc))
+        yield LoadProblem("CCA001", exc.span, str(exc))
     except yaml.MarkedYAMLError as exc:
-        return documents, _fit(LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc)), text)
+        yield _fit(LoadProblem("CCA001", _mark_span(exc), _yaml_message(exc)), text)
     except yaml.reader.ReaderError as exc:
-        return documents, _fit(LoadProblem("CCA001", _offset_span(text, exc.position), f"cannot read YAML: "
-                                           f"{exc.reason} (character U+{exc.character:04X})"
-                                           if isinstance(exc.character, int) else f"cannot read YAML: {exc.reason}"),
-                               text)
+        yield _fit(LoadProblem("CCA001", _offset_span(text, exc.position), f"cannot read YAML: "
+                               f"{exc.reason} (character U+{exc.character:04X})"
+                               if isinstance(exc.character, int) else f"cannot read YAML: {exc.reason}"), text)
     except yaml.YAMLError as exc:
-        return documents, LoadProblem("CCA001", FILE_START, f"cannot parse YAML: {exc}")
-    return documents, None
+        yield LoadProblem("CCA001", FILE_START, f"cannot parse YAML: {exc}")
 
 
 def _fit(problem: LoadProblem, text: str) -> LoadProblem:
@@ -291,7 +307,7 @@ def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
     codec = codec_of(data)
     if len(data) > max_bytes:
         problem = LoadProblem("CCA001", FILE_START, f"file is larger than the {max_bytes // 1048576} MiB limit")
-        return LoadedFile([], problem, [], MARKER.search(data.decode(codec, "replace")) is not None)
+        return LoadedFile(iter([problem]), [], MARKER.search(data.decode(codec, "replace")) is not None)
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -299,9 +315,8 @@ def load_bytes(data: bytes, max_bytes: int = MAX_BYTES) -> LoadedFile:
                                    f"invalid {codec.upper().removesuffix('-SIG')} (bytes "
                                    f"{data[exc.start:exc.end].hex()} at offset {exc.start})"),
                        data.decode(codec, "replace"))
-        return LoadedFile([], problem, [], MARKER.search(data.decode(codec, "replace")) is not None)
-    documents, error = load_text(text)
-    return LoadedFile(documents, error, split_lines(text), MARKER.search(text) is not None)
+        return LoadedFile(iter([problem]), [], MARKER.search(data.decode(codec, "replace")) is not None)
+    return LoadedFile(compose(text), split_lines(text), MARKER.search(text) is not None)
 
 
 # ---- building values ---------------------------------------------------------------

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -41,11 +41,15 @@ from ccaudit.model import (
     Policy,
     RunResult,
     Upcoming,
+    has_directive,
     number_occurrences,
     printable,
 )
 from ccaudit.rulesets import Ruleset, When
 from ccaudit.validate import validate
+
+if TYPE_CHECKING:
+    from ccaudit.suppress import Region
 
 
 class RunConfig(NamedTuple):
@@ -183,33 +187,56 @@ def _file_problem(problem: LoadProblem, shown: str, lines: list[str]) -> Finding
 
 
 def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResult:
+    """One file's documents, checked as they are composed (each node tree is dropped once checked)."""
     findings: list[Finding] = []
     manifests: list[ManifestResult] = []
     repo_path = _repo_path(shown)
-    for document in loaded.documents:
-        kind = _classify(document.node, loaded.has_marker)
-        if kind is None:
+    quoted: list[Region] | None = [] if config.policy.inline and has_directive(loaded.lines) else None
+    error: LoadProblem | None = None
+    for item in loaded.composed:
+        if isinstance(item, LoadProblem):
+            error = item
             continue
-        where = Where(shown, repo_path, loaded.lines, document, _name(document.node))
-        evaluated = [c for c in INPUT_CONTROLS if config.selection.wants(c)]
-        pending: list[Upcoming] = []
-        facts: list[Facts] | None = [] if config.evidence else None
-        if isinstance(kind, LoadProblem):
-            findings.append(problem_finding(kind, where))
-        else:
-            findings.extend(_check_manifest(where, config, evaluated, pending, facts))
-        recorded = facts[0] if facts else ()  # rulesets, pd, inapplicable
-        manifests.append(ManifestResult(where.manifest, tuple(sorted(evaluated)), tuple(pending), *recorded))
-    if loaded.error is not None and loaded.has_marker:
-        findings.append(_file_problem(loaded.error, shown, loaded.lines))
+        if quoted is not None:
+            quoted += _quoted_regions(item.node)
+        where = Where(shown, repo_path, loaded.lines, item, _name(item.node))
+        manifest = _check_document(where, loaded.has_marker, config, findings)
+        if manifest is not None:
+            manifests.append(manifest)
+    if error is not None and loaded.has_marker:
+        findings.append(_file_problem(error, shown, loaded.lines))
     findings = number_occurrences(sorted(findings, key=lambda f: f.sort_key))
     if config.policy.applies(loaded.lines):
-        from ccaudit.suppress import apply
+        from ccaudit.suppress import Commented, apply
 
+        text = Commented(loaded.lines, quoted or [], error.span.line if error else None)
         ran = {c for m in manifests for c in m.controls}
-        findings = [f for f in apply(findings, loaded, bool(manifests), ran, shown, repo_path, config.policy)
+        findings = [f for f in apply(findings, text, bool(manifests), ran, shown, repo_path, config.policy)
                     if f.id not in DIRECTIVE_CONTROLS or config.selection.wants(f.id)]
     return FileResult(shown, tuple(manifests), tuple(sorted(findings, key=lambda f: f.sort_key)), repo_path)
+
+
+def _quoted_regions(node: Node) -> list[Region]:
+    from ccaudit.suppress import quoted_regions
+
+    return quoted_regions(node)
+
+
+def _check_document(where: Where, has_marker: bool, config: RunConfig,
+                    findings: list[Finding]) -> ManifestResult | None:
+    """A document's findings added to ``findings``; its result if it is a manifest (None: YAML not ccaudit's)."""
+    kind = _classify(where.document.node, has_marker)
+    if kind is None:
+        return None
+    evaluated = [c for c in INPUT_CONTROLS if config.selection.wants(c)]
+    pending: list[Upcoming] = []
+    facts: list[Facts] | None = [] if config.evidence else None
+    if isinstance(kind, LoadProblem):
+        findings.append(problem_finding(kind, where))
+    else:
+        findings.extend(_check_manifest(where, config, evaluated, pending, facts))
+    recorded = facts[0] if facts else ()  # rulesets, pd, inapplicable
+    return ManifestResult(where.manifest, tuple(sorted(evaluated)), tuple(pending), *recorded)
 
 
 def _check_manifest(where: Where, config: RunConfig, evaluated: list[str],
@@ -274,7 +301,9 @@ def manifest_values(path: str) -> list[dict]:
     except OSError as exc:
         raise Stop(f"cannot read {path}: {exc.strerror or exc}") from None
     values = []
-    for document in loaded.documents:
+    for document in loaded.composed:
+        if isinstance(document, LoadProblem):
+            break
         manifest = _classify(document.node, loaded.has_marker) is True
         if manifest and build_value(document) is None and not validate(document).stop:
             values.append(document.value)

@@ -15,7 +15,6 @@ from typing import NamedTuple
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.globs import matches
-from ccaudit.loader import LoadedFile
 from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, fingerprint_of, has_directive, number_occurrences
 from ccaudit.rulesets import catalog, find_control
 
@@ -49,16 +48,25 @@ class Directive(NamedTuple):
 # ---- parsing -------------------------------------------------------------------------
 
 
-def comment_columns(lines: Sequence[str], roots: Sequence[Node], stop: int | None = None) -> dict[int, int]:
+class Commented(NamedTuple):
+    """What the inline stage reads of a file: its lines, where its quoted and block scalars lie
+    (``quoted_regions`` of each document, in order), and the line reading stopped at, if any."""
+
+    lines: Sequence[str]
+    quoted: Sequence[Region]
+    stop: int | None = None
+
+
+def comment_columns(commented: Commented) -> dict[int, int]:
     """Line number -> the 0-based column where that line's YAML comment begins.
 
     A ``#`` at the start of a line or after a blank begins a comment unless a quoted or block
     scalar covers it: the composed nodes' marks say where those are, so text inside
     ``|``, ``>``, ``'...'`` or ``"..."`` (on one line or several, in flow or block style) is never
     read as a comment. Lines from ``stop`` on (where the YAML could not be read) are left out.
-    One pass over the lines and one over the nodes.
+    One pass over the lines and one over the regions.
     """
-    regions = _quoted_regions(roots)
+    lines, regions, stop = commented
     columns: dict[int, int] = {}
     k = 0
     for number, text in enumerate(lines[: None if stop is None else stop - 1], 1):
@@ -76,15 +84,16 @@ def comment_columns(lines: Sequence[str], roots: Sequence[Node], stop: int | Non
 
 
 Mark = tuple[int, int]  # 0-based (line, column), as libyaml counts them
+Region = tuple[Mark, Mark]
 
 
-def _quoted_regions(roots: Sequence[Node]) -> list[tuple[Mark, Mark]]:
-    """Where quoted and block scalars lie, sorted; a block scalar's text starts on the line
-    after its ``|`` or ``>`` (a comment may follow the indicator). Plain scalars cannot hold
-    a comment (``" #"`` ends them) and are left out."""
-    regions: list[tuple[Mark, Mark]] = []
+def quoted_regions(root: Node) -> list[Region]:
+    """Where one document's quoted and block scalars lie, sorted; a block scalar's text starts
+    on the line after its ``|`` or ``>`` (a comment may follow the indicator). Plain scalars
+    cannot hold a comment (``" #"`` ends them) and are left out."""
+    regions: list[Region] = []
     seen: set[int] = set()
-    stack = list(roots)
+    stack = [root]
     while stack:
         node = stack.pop()
         if id(node) in seen:  # an alias: its marks are its anchor's
@@ -209,17 +218,14 @@ def is_date(text: str) -> bool:
 # ---- applying ------------------------------------------------------------------------
 
 
-def apply(findings: list[Finding], loaded: LoadedFile, has_manifest: bool, evaluated: Iterable[str], file: str,
+def apply(findings: list[Finding], text: Commented, has_manifest: bool, evaluated: Iterable[str], file: str,
           repo_file: str, policy: Policy) -> list[Finding]:
     """The whole stage for one file: inline directives (only in a file with a manifest: any
     other YAML may say ``# ccaudit`` for its own reasons), then configuration waivers, then
     the baseline."""
-    if policy.inline and has_manifest and has_directive(loaded.lines):
-
-        lines = loaded.lines
-        columns = comment_columns(lines, [d.node for d in loaded.documents],
-                                  loaded.error.span.line if loaded.error else None)
-        found = apply_inline(findings, parse_directives(lines, columns), Source(lines, columns), evaluated,
+    if policy.inline and has_manifest and has_directive(text.lines):
+        columns = comment_columns(text)
+        found = apply_inline(findings, parse_directives(text.lines, columns), Source(text.lines, columns), evaluated,
                              (file, repo_file), policy.day())
         findings = number_occurrences(found)
     if policy.waivers:

@@ -10,7 +10,7 @@ import os
 from typing import Any, NamedTuple
 
 from ccaudit.files import MAX_BYTES, describe, repo_root
-from ccaudit.loader import build_value, read_file
+from ccaudit.loader import build_value, read_file, split
 
 
 class Loaded(NamedTuple):
@@ -61,16 +61,17 @@ def _read(real: str, max_bytes: int) -> Loaded:
         file = read_file(real, max_bytes)
     except (OSError, RecursionError) as exc:
         return Loaded(problem=f"cannot read: {describe(exc)}")
-    if file.error is not None:
-        span = file.error.span
-        return Loaded(problem=f"cannot parse (line {span.line}, column {span.column}): {file.error.message}")
-    if not file.documents:
+    documents, error = split(file.composed)
+    if error is not None:
+        span = error.span
+        return Loaded(problem=f"cannot parse (line {span.line}, column {span.column}): {error.message}")
+    if not documents:
         return Loaded(problem="the file holds no document")
-    problem = build_value(file.documents[0])
+    problem = build_value(documents[0])
     if problem is not None:
         return Loaded(problem=f"cannot load (line {problem.span.line}, column {problem.span.column}): "
                               f"{problem.message}")
-    return Loaded(file.documents[0].value)
+    return Loaded(documents[0].value)
 
 
 def open_source(manifest: str, relative: str) -> tuple[str, Loaded]:

@@ -23,7 +23,7 @@ Reporter = Callable[[RunResult, ReportOptions], Iterator[str]]
 def _text(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.text import render
 
-    yield render(result, options.color)
+    yield from render(result, options.color)
 
 
 def _json(result: RunResult, options: ReportOptions) -> Iterator[str]:
@@ -35,31 +35,31 @@ def _json(result: RunResult, options: ReportOptions) -> Iterator[str]:
 def _sarif(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.sarif import render
 
-    yield render(result, options.include_suppressed)
+    yield from render(result, options.include_suppressed)
 
 
 def _junit(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.junit import render
 
-    yield render(result)
+    yield from render(result)
 
 
 def _github(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.github import render
 
-    yield render(result)
+    yield from render(result)
 
 
 def _gitlab(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.gitlab import render
 
-    yield render(result)
+    yield from render(result)
 
 
 def _markdown(result: RunResult, options: ReportOptions) -> Iterator[str]:
     from ccaudit.reporters.markdown import render
 
-    yield render(result)
+    yield from render(result)
 
 
 # Each reporter's module is imported only when it is used (a one-file run pays for one).

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from ccaudit.model import Finding, RunResult
@@ -10,6 +11,29 @@ from ccaudit.render import cite
 
 INFORMATION_URI = "https://github.com/ccaudit/ccaudit"
 CONTROLS_URI = f"{INFORMATION_URI}/blob/main/rulesets/controls.yaml"
+
+
+def json_list(items: Iterable[object], depth: int = 0) -> Iterator[str]:
+    """``json.dumps(list(items), indent=2)`` as it reads ``depth`` levels deep in a document, an
+    item at a time (a report of many findings is never held whole)."""
+    pad = "\n" + "  " * (depth + 1)
+    opening = "["
+    for item in items:
+        yield opening + pad + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", pad)
+        opening = ","
+    yield "[]" if opening == "[" else "\n" + "  " * depth + "]"
+
+
+def chunked(lines: Iterable[str], size: int = 2000) -> Iterator[str]:
+    """``lines`` as text (each ending in a newline), a few thousand lines a piece."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == size:
+            yield "\n".join(batch) + "\n"
+            batch = []
+    if batch:
+        yield "\n".join(batch) + "\n"
 
 
 def active(result: RunResult) -> list[Finding]:
@@ -45,19 +69,18 @@ class ManifestGroup(NamedTuple):
 
 
 def manifest_groups(result: RunResult, include_suppressed: bool = True) -> Iterator[ManifestGroup]:
-    """One group per manifest in file order; findings outside any manifest get their file's group."""
+    """One group per manifest in file order; findings outside any manifest get their file's group.
+    Manifests of one name in one file are one group. One pass over each file's findings."""
     for file_result in sorted(result.files, key=lambda r: r.file):
-        findings = sorted((f for f in file_result.findings if include_suppressed or f.suppressed is None),
-                          key=lambda f: f.sort_key)
-        names: list[str | None] = []
+        controls: dict[str | None, set[str]] = {}
         for manifest in file_result.manifest_results:
-            if manifest.name in names:
-                continue
-            names.append(manifest.name)
-            controls = tuple(sorted({c for m in file_result.manifest_results if m.name == manifest.name
-                                     for c in m.controls}))
-            yield ManifestGroup(file_result.file, manifest.name, controls,
-                                tuple(f for f in findings if f.manifest == manifest.name))
-        rest = tuple(f for f in findings if f.manifest not in names)
-        if rest or not names:
-            yield ManifestGroup(file_result.file, None, (), rest)
+            controls.setdefault(manifest.name, set()).update(manifest.controls)
+        grouped: dict[str | None, list[Finding]] = {name: [] for name in controls}
+        rest: list[Finding] = []
+        for f in sorted(file_result.findings, key=lambda f: f.sort_key):
+            if include_suppressed or f.suppressed is None:
+                grouped.get(f.manifest, rest).append(f)
+        for name, ran in controls.items():
+            yield ManifestGroup(file_result.file, name, tuple(sorted(ran)), tuple(grouped[name]))
+        if rest or not controls:
+            yield ManifestGroup(file_result.file, None, (), tuple(rest))

@@ -11,6 +11,7 @@ markdown report; the CLI appends it to ``$GITHUB_STEP_SUMMARY``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
 
 from ccaudit.model import Finding, RunResult, printable
 from ccaudit.reporters.common import active, repo_files, required_by
@@ -43,15 +44,15 @@ def annotation(finding: Finding, path: str) -> str:
     return command(LEVELS[str(finding.severity)], properties, "\n".join(printable(line) for line in lines))
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult) -> Iterator[str]:
     from ccaudit.reporters.text import nothing_checked, summary
     from ccaudit.reporters.text import render as text_report
 
     findings = active(result)
     paths = repo_files(result)
     chosen = choose(findings)
-    lines = ["::group::ccaudit report", *verbatim(text_report(result).rstrip("\n")), "::endgroup::"]
-    lines += [annotation(f, paths.get(f.file, f.file)) for f in chosen]
+    yield from verbatim(lambda: text_report(result))
+    lines = [annotation(f, paths.get(f.file, f.file)) for f in chosen]
     rest = len(findings) - len(chosen)
     if rest:
         lines.append(command("notice", {"title": "ccaudit"},
@@ -61,7 +62,7 @@ def render(result: RunResult) -> str:
     if nothing:
         lines.append(command("warning", {"title": "ccaudit"}, nothing))
     lines.append(summary(result))
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
 
 
 def choose(findings: list[Finding]) -> list[Finding]:
@@ -76,7 +77,13 @@ def choose(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if id(f) in shown]
 
 
-def verbatim(text: str) -> list[str]:
-    """``text`` between ``::stop-commands::TOKEN`` and ``::TOKEN::``, so none of its lines is a command."""
-    token = "ccaudit-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-    return [f"::stop-commands::{token}", text, f"::{token}::"]
+def verbatim(text: Callable[[], Iterable[str]]) -> Iterator[str]:
+    """The text report in a collapsed group, between ``::stop-commands::TOKEN`` and ``::TOKEN::``
+    so that none of its lines is a command; the token is a hash of the text (made twice: never held)."""
+    digest = hashlib.sha256()
+    for piece in text():
+        digest.update(piece.encode("utf-8", "surrogateescape"))
+    token = "ccaudit-" + digest.hexdigest()[:32]
+    yield f"::group::ccaudit report\n::stop-commands::{token}\n"
+    yield from text()
+    yield f"::{token}::\n::endgroup::\n"

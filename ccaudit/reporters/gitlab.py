@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 from ccaudit.model import Finding, RunResult
-from ccaudit.reporters.common import active, repo_files, required_by
+from ccaudit.reporters.common import active, json_list, repo_files, required_by
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info"}
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult) -> Iterator[str]:
     paths = repo_files(result)
-    issues = [issue(f, paths.get(f.file, f.file)) for f in active(result)]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    yield from json_list(issue(f, paths.get(f.file, f.file)) for f in active(result))
+    yield "\n"
 
 
 def issue(finding: Finding, path: str) -> dict[str, Any]:

@@ -16,19 +16,50 @@ so both are stable and unique across any set of files:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import io
+from collections.abc import Iterable, Iterator, Mapping
 
-from junit_xml import TestCase, TestSuite, to_xml_report_string
+from junit_xml import TestCase, TestSuite, _clean_illegal_xml_chars
 
 from ccaudit.model import Finding, RunResult, printable
 from ccaudit.render import cite
 from ccaudit.reporters.common import ManifestGroup, location, manifest_groups, repo_files
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult) -> Iterator[str]:
+    """The document suite by suite (a run of many manifests is never held whole), as junit-xml's
+    ``to_xml_report_string(prettyprint=True)`` writes it; the totals come from a first pass."""
+    yield f'<?xml version="1.0" encoding="utf-8"?>\n<testsuites {_totals(_suites(result))}>\n'
+    for test_suite in _suites(result):
+        yield _pretty(test_suite)
+    yield "</testsuites>\n\n"
+
+
+def _suites(result: RunResult) -> Iterator[TestSuite]:
     paths = repo_files(result)
-    suites = [suite(group, paths.get(group.file, group.file), result.checked_keys) for group in manifest_groups(result)]
-    return to_xml_report_string(suites, prettyprint=True, encoding="utf-8") + "\n"
+    return (suite(group, paths.get(group.file, group.file), result.checked_keys) for group in manifest_groups(result))
+
+
+def _totals(suites: Iterable[TestSuite]) -> str:
+    """The attributes of ``<testsuites>``: every case is enabled and takes no time."""
+    errors = failures = tests = 0
+    for test_suite in suites:
+        errors += sum(case.is_error() for case in test_suite.test_cases)
+        failures += sum(case.is_failure() for case in test_suite.test_cases)
+        tests += len(test_suite.test_cases)
+    return f'disabled="0" errors="{errors}" failures="{failures}" tests="{tests}" time="0.0"'
+
+
+def _pretty(test_suite: TestSuite) -> str:
+    """One suite's element, indented one level, as minidom pretty-prints it inside the document."""
+    from xml.dom import minidom
+    from xml.etree import ElementTree
+
+    text = _clean_illegal_xml_chars(ElementTree.tostring(test_suite.build_xml_doc(), encoding="unicode"))
+    element, out = minidom.parseString(text.encode("utf-8")).documentElement, io.StringIO()
+    assert element is not None  # the suite's own
+    element.writexml(out, "\t", "\t", "\n")
+    return out.getvalue()
 
 
 def suite(group: ManifestGroup, path: str, keys: Mapping[str, tuple[str, ...]]) -> TestSuite:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ccaudit.model import Finding, RunResult, Severity, printable
-from ccaudit.reporters.common import ManifestGroup, manifest_groups, required_by
+from ccaudit.reporters.common import ManifestGroup, chunked, manifest_groups, required_by
 
 HEADER = ["| severity | control | line | finding | required by | fix |", "|---|---|---|---|---|---|"]
 
@@ -24,26 +26,30 @@ def code_cell(snippet: str) -> str:
                        for line in lines)
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult) -> Iterator[str]:
+    return chunked(_lines(result))
+
+
+def _lines(result: RunResult) -> Iterator[str]:
     from ccaudit.reporters.text import summary
 
-    groups = list(manifest_groups(result, include_suppressed=False))
-    lines = ["## ccaudit", "", f"**{cell(summary(result))}**", ""]
-    for group in groups:
+    yield from ["## ccaudit", "", f"**{cell(summary(result))}**"]
+    clean: list[ManifestGroup] = []
+    for group in manifest_groups(result, include_suppressed=False):
         if group.findings:
-            lines += table(group)
-    clean = [g for g in groups if not g.findings]
+            yield from table(group)
+        else:
+            clean.append(group)
     if clean:
-        lines += ["### Without findings", ""]
-        lines += [f"- `{cell(g.file)}`" + (f" ({cell(g.manifest)})" if g.manifest else "")
-                  + f": {len(g.controls)} controls evaluated" for g in clean]
-        lines.append("")
-    return "\n".join(lines)
+        yield from ["", "### Without findings", ""]
+        yield from (f"- `{cell(g.file)}`" + (f" ({cell(g.manifest)})" if g.manifest else "")
+                    + f": {len(g.controls)} controls evaluated" for g in clean)
 
 
-def table(group: ManifestGroup) -> list[str]:
-    title = f"### `{cell(group.file)}`" + (f" ({cell(group.manifest)})" if group.manifest else "")
-    return [title, "", *HEADER, *(row(f) for f in group.findings), ""]
+def table(group: ManifestGroup) -> Iterator[str]:
+    """A blank line, the manifest's heading and its table of findings."""
+    yield from ["", f"### `{cell(group.file)}`" + (f" ({cell(group.manifest)})" if group.manifest else ""), "", *HEADER]
+    yield from (row(f) for f in group.findings)
 
 
 def row(finding: Finding) -> str:

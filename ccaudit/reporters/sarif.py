@@ -17,6 +17,7 @@ paths: the output is a function of the findings alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -26,7 +27,7 @@ from ccaudit.docs import page, requirers
 from ccaudit.docs import text as page_text
 from ccaudit.model import Finding, RunResult
 from ccaudit.render import cite
-from ccaudit.reporters.common import CONTROLS_URI, INFORMATION_URI, repo_files, required_by
+from ccaudit.reporters.common import CONTROLS_URI, INFORMATION_URI, json_list, repo_files, required_by
 from ccaudit.rulesets import Control, catalog
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -37,22 +38,27 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 SUPPRESSION_KINDS = {"inline": "inSource"}  # config waivers and baselines live outside the file: external
 
 
-def render(result: RunResult, include_suppressed: bool = False) -> str:
-    return json.dumps(document(result, include_suppressed), indent=2, ensure_ascii=False) + "\n"
-
-
-def document(result: RunResult, include_suppressed: bool = False) -> dict[str, Any]:
+def render(result: RunResult, include_suppressed: bool = False) -> Iterator[str]:
+    """The document, its results one at a time (they are the last key of the only run)."""
     findings = [f for f in result.findings if include_suppressed or f.suppressed is None]
     controls = rule_ids(result, findings)
-    index = {control: i for i, control in enumerate(controls)}
-    uris = repo_files(result)
+    head, _, tail = json.dumps(document(result, findings, controls), indent=2, ensure_ascii=False).rpartition(
+        '"results": []')
+    index, uris = {control: i for i, control in enumerate(controls)}, repo_files(result)
+    yield head + '"results": '
+    yield from json_list((sarif_result(f, index[f.id], uris.get(f.file, f.file)) for f in findings), depth=3)
+    yield tail + "\n"
+
+
+def document(result: RunResult, findings: list[Finding], controls: list[str]) -> dict[str, Any]:
+    """Everything but the results."""
     others = _other_rulesets(findings)
     run = {
         "tool": {"driver": {"name": "ccaudit", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI,
                             "rules": [rule(catalog()[c], others.get(c, {})) for c in controls]}},
         "columnKind": "unicodeCodePoints",
-        "results": [sarif_result(f, index[f.id], uris.get(f.file, f.file)) for f in findings],
+        "results": [],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import groupby
 
 from ccaudit.model import Basis, Finding, RunResult, printable
 from ccaudit.render import cite, flow
+from ccaudit.reporters.common import chunked
 
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}
 _DIM, _BOLD, _RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -19,17 +21,20 @@ class _Style:
         return f"{code}{text}{_RESET}" if self.color else text
 
 
-def render(result: RunResult, color: bool = False) -> str:
-    style = _Style(color)
-    out: list[str] = []
-    findings = [f for f in result.findings if f.suppressed is None]
+def render(result: RunResult, color: bool = False) -> Iterator[str]:
+    """The report in pieces of a few thousand lines."""
+    return chunked(_lines(result, _Style(color)))
+
+
+def _lines(result: RunResult, style: _Style) -> Iterator[str]:
+    findings = (f for f in result.findings if f.suppressed is None)
     for file, group in groupby(findings, key=lambda f: f.file):
-        out.append(style(_BOLD, file))
-        out.extend(line for f in group for line in _finding(f, style))
-        out.append("")
-    out.append(summary(result))
-    out.extend(upcoming_line(result))
-    return "\n".join(out) + "\n"
+        yield style(_BOLD, file)
+        for finding in group:
+            yield from _finding(finding, style)
+        yield ""
+    yield summary(result)
+    yield from upcoming_line(result)
 
 
 def _finding(f: Finding, style: _Style) -> list[str]:

@@ -125,7 +125,7 @@ def test_a_text_run_imports_no_ci_reporter() -> None:
             "or 'reporters.' in m)))")
     out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "billing-voice-agent.yaml")],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout.splitlines()[-1]
-    assert out.split() == ["ccaudit.reporters.text"]
+    assert out.split() == ["ccaudit.reporters.common", "ccaudit.reporters.text"]  # common: shared helpers
 
 
 # ---- SARIF -----------------------------------------------------------------------------
