@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from ccaudit.controls import ALWAYS_ON, CONTROLS, Check, Context, Hit
 from ccaudit.controls.subjects import nothing_to_check
 from ccaudit.loader import Document, LoadProblem, build_value, load_text, locate
-from ccaudit.model import CATEGORIES, Basis, Finding, Path, Severity, Upcoming, dotted, fingerprint_of
+from ccaudit.model import CATEGORIES, Basis, Finding, Path, Severity, Span, Upcoming, dotted, fingerprint_of
 from ccaudit.regions import region_table
 from ccaudit.rulesets import (
     Control,
@@ -58,6 +58,10 @@ class Where(NamedTuple):
     lines: list[str]
     document: Document
     manifest: str | None
+    spans: dict[Span, Span]  # every span of the document's findings, once (a manifest's findings share a few)
+
+    def span(self, span: Span) -> Span:
+        return self.spans.setdefault(span, span)
 
     def source(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -74,10 +78,10 @@ class Where(NamedTuple):
 def problem_finding(problem: LoadProblem, where: Where) -> Finding:
     """A load or schema problem (CCA001 to CCA004) as a finding."""
     control = catalog()[problem.control]
-    return Finding(control.id, control.slug, control.severity, where.file, problem.span, dotted(problem.path),
-                   where.manifest, problem.message, fingerprint=where.fingerprint(control.id, problem.path),
-                   source_line=where.source(problem.span.line), suppressible=control.suppressible,
-                   named_path=where.named(problem.path))
+    return Finding(control.id, control.slug, control.severity, where.file, where.span(problem.span),
+                   intern(dotted(problem.path)), where.manifest, intern(problem.message),
+                   fingerprint=where.fingerprint(control.id, problem.path), source_line=where.source(problem.span.line),
+                   suppressible=control.suppressible, named_path=intern(where.named(problem.path)))
 
 
 INPUT_CONTROLS = ("CCA001", "CCA002", "CCA003", "CCA004")
@@ -190,7 +194,7 @@ def _unreadable_sources(where: Where, ctx: Context) -> Iterator[Finding]:
 
 def _finding(hit: Hit, std: ControlStandard, where: Where, manifest: Mapping[str, Any]) -> Finding:
     requirements, severity = _requirements(hit, std)
-    span = locate(where.document.node, hit.path)
+    span = where.span(locate(where.document.node, hit.path))
     control = std.control
     suppressible = control.suppressible and all(r.suppressible for r in std.requirements)
     # the texts repeat from manifest to manifest: one copy each (a file of 20,000 manifests holds
@@ -249,7 +253,7 @@ def checked_keys() -> Mapping[str, tuple[str, ...]]:
     document = load_text(text)[0][0]
     build_value(document)
     keys: dict[str, dict[str, None]] = {}
-    for finding in evaluate(Where("", "", [], document, None), Scope(assume_all=True), [], []):
+    for finding in evaluate(Where("", "", [], document, None, {}), Scope(assume_all=True), [], []):
         keys.setdefault(finding.id, {})[finding.named_path] = None
     return {control: tuple(paths) for control, paths in keys.items()}
 

@@ -183,7 +183,7 @@ _NO_DOCUMENT = Document(0, ScalarNode("tag:yaml.org,2002:null", ""))
 
 def _file_problem(problem: LoadProblem, shown: str, lines: list[str]) -> Finding:
     """A problem of the whole file (unreadable, unparsable), outside any manifest."""
-    return problem_finding(problem, Where(shown, _repo_path(shown), lines, _NO_DOCUMENT, None))
+    return problem_finding(problem, Where(shown, _repo_path(shown), lines, _NO_DOCUMENT, None, {}))
 
 
 def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResult:
@@ -199,7 +199,7 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
             continue
         if quoted is not None:
             quoted += _quoted_regions(item.node)
-        where = Where(shown, repo_path, loaded.lines, item, _name(item.node))
+        where = Where(shown, repo_path, loaded.lines, item, _name(item.node), {})
         manifest = _check_document(where, loaded.has_marker, config, findings)
         if manifest is not None:
             manifests.append(manifest)

@@ -72,15 +72,16 @@ def manifest_groups(result: RunResult, include_suppressed: bool = True) -> Itera
     """One group per manifest in file order; findings outside any manifest get their file's group.
     Manifests of one name in one file are one group. One pass over each file's findings."""
     for file_result in sorted(result.files, key=lambda r: r.file):
-        controls: dict[str | None, set[str]] = {}
+        controls: dict[str | None, tuple[str, ...]] = {}
         for manifest in file_result.manifest_results:
-            controls.setdefault(manifest.name, set()).update(manifest.controls)
+            known = controls.get(manifest.name)
+            controls[manifest.name] = tuple(sorted({*known, *manifest.controls})) if known else manifest.controls
         grouped: dict[str | None, list[Finding]] = {name: [] for name in controls}
         rest: list[Finding] = []
         for f in sorted(file_result.findings, key=lambda f: f.sort_key):
             if include_suppressed or f.suppressed is None:
                 grouped.get(f.manifest, rest).append(f)
         for name, ran in controls.items():
-            yield ManifestGroup(file_result.file, name, tuple(sorted(ran)), tuple(grouped[name]))
+            yield ManifestGroup(file_result.file, name, ran, tuple(grouped[name]))
         if rest or not controls:
             yield ManifestGroup(file_result.file, None, (), tuple(rest))

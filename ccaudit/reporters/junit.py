@@ -56,9 +56,10 @@ def _pretty(test_suite: TestSuite) -> str:
     from xml.etree import ElementTree
 
     text = _clean_illegal_xml_chars(ElementTree.tostring(test_suite.build_xml_doc(), encoding="unicode"))
-    element, out = minidom.parseString(text.encode("utf-8")).documentElement, io.StringIO()
-    assert element is not None  # the suite's own
-    element.writexml(out, "\t", "\t", "\n")
+    document, out = minidom.parseString(text.encode("utf-8")), io.StringIO()
+    assert document.documentElement is not None  # the suite's own
+    document.documentElement.writexml(out, "\t", "\t", "\n")
+    document.unlink()  # its nodes point at each other: freed now, not at the next full collection
     return out.getvalue()
 
 
