@@ -10,8 +10,11 @@ Nothing here runs a stage; the formats (``evidence.formats``) render an ``Eviden
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from itertools import chain, compress
+from operator import add, attrgetter
 from typing import Any, NamedTuple
 
 from ccaudit.model import Finding, ManifestResult, RunResult, Upcoming, Waiver
@@ -31,6 +34,7 @@ APPLICABLE = frozenset(STATUSES[:5])  # the cells a score counts (a waiver never
 INPUT_PROBLEMS = frozenset(f"CCA{n:03d}" for n in range(1, 11))
 BY_KIND = {"config": "waived", "inline": "suppressed", "baseline": "baselined"}
 HORIZON_DAYS = 180  # upcoming obligations listed this far ahead
+_STATUS = attrgetter("status")
 
 
 class Column(NamedTuple):
@@ -94,19 +98,20 @@ class Evidence(NamedTuple):
     when: When
     known: Mapping[str, Ruleset]  # every ruleset a manifest applied, by id
 
+    # The matrix has a cell per requirement and manifest (848,000 at 10,000 manifests): the passes
+    # over it below iterate with map, zip and Counter, not a Python loop per cell.
+
     def score(self, cells: Iterable[Cell]) -> tuple[int, int]:
         """(passing, applicable) requirements."""
-        statuses = [c.status for c in cells if c.status in APPLICABLE]
-        return statuses.count("pass"), len(statuses)
+        return score_of(statuses(cells))
 
     def column_scores(self) -> list[tuple[int, int]]:
         """(passing, applicable) per manifest, in one pass over the matrix."""
         passing, applicable = [0] * len(self.columns), [0] * len(self.columns)
         for row in (r for s in self.sections for r in s.rows):
-            for i, cell in enumerate(row.cells):
-                if cell.status in APPLICABLE:
-                    applicable[i] += 1
-                    passing[i] += cell.status == "pass"
+            statuses = list(map(_STATUS, row.cells))
+            applicable = list(map(add, applicable, map(APPLICABLE.__contains__, statuses)))
+            passing = list(map(add, passing, map("pass".__eq__, statuses)))
         return list(zip(passing, applicable, strict=True))
 
     def total_score(self) -> tuple[int, int]:
@@ -116,7 +121,7 @@ class Evidence(NamedTuple):
     def failed(self) -> set[tuple[str, str | None, str]]:
         """(file, manifest, control) of every failed requirement and unsuppressed input problem."""
         out = {(c.file, c.name, row.control.id) for s in self.sections for row in s.rows
-               for c, cell in zip(self.columns, row.cells, strict=True) if cell.status == "fail"}
+               for c in compress(self.columns, map("fail".__eq__, map(_STATUS, row.cells)))}
         problems = [*(f for c in self.columns for f in c.problems), *self.orphans]
         return out | {(f.file, f.manifest, f.id) for f in problems if f.suppressed is None}
 
@@ -124,8 +129,7 @@ class Evidence(NamedTuple):
         """The control that fails on the most manifests, and on how many."""
         counts: dict[str, int] = {}
         for row in rows:
-            counts[row.control.id] = max(counts.get(row.control.id, 0),
-                                         sum(c.status == "fail" for c in row.cells))
+            counts[row.control.id] = max(counts.get(row.control.id, 0), list(map(_STATUS, row.cells)).count("fail"))
         best = max(sorted(counts.items()), key=lambda kv: kv[1], default=None)
         return best if best is not None and best[1] else None
 
@@ -133,6 +137,20 @@ class Evidence(NamedTuple):
         """The merged (effective) values of ``control``'s parameters on ``column``'s manifest."""
         rulesets = tuple(self.known[r] for r in column.result.rulesets)
         return _merged(rulesets, column.result.pd, self.when).get(control, {})
+
+
+def cells_of(rows: Iterable[Row]) -> Iterator[Cell]:
+    return chain.from_iterable(row.cells for row in rows)
+
+
+def statuses(cells: Iterable[Cell]) -> Counter[str]:
+    """How many cells have each status."""
+    return Counter(map(_STATUS, cells))
+
+
+def score_of(counted: Counter[str]) -> tuple[int, int]:
+    """(passing, applicable) of cells counted by status."""
+    return counted["pass"], sum(counted[s] for s in APPLICABLE)
 
 
 _MERGED: dict[tuple[tuple[Ruleset, ...], tuple[str, ...], When], dict[str, dict[str, Any]]] = {}
@@ -168,8 +186,8 @@ def build(result: RunResult, extra: Sequence[Ruleset], waivers: Sequence[Waiver]
     columns = _columns(result)
     known = {r.id: r for r in extra}
     ids = _ruleset_ids(columns, extra)
-    seen = [_seen(c) for c in columns]
-    sections = tuple(Section(r, _rows(r, seen, when)) for r in (known.get(i) or builtin(i) for i in ids))
+    manifests = _manifests([_seen(c) for c in columns])
+    sections = tuple(Section(r, _rows(r, manifests, when)) for r in (known.get(i) or builtin(i) for i in ids))
     keys = {(c.file, c.name) for c in columns}
     orphans = tuple(f for f in result.findings if (f.file, f.manifest) not in keys)
     applied = {r for c in columns for r in c.result.rulesets}
@@ -227,33 +245,46 @@ def _seen(column: Column) -> _Seen:
                  blocked)
 
 
-def _rows(ruleset: Ruleset, columns: Sequence[_Seen], when: When) -> tuple[Row, ...]:
-    kinds: dict[tuple[Any, ...], int] = {}
-    kind_of = [kinds.setdefault(c.kind, len(kinds)) for c in columns]
+class _Manifests(NamedTuple):
+    """The columns as judging sees them: each manifest, its kind, one manifest of each kind without
+    findings, and per control the manifests with a finding of it."""
+
+    seen: Sequence[_Seen]
+    kind_of: list[int]
+    kinds: list[_Seen]
+    failing: Mapping[str, list[int]]
+
+
+def _manifests(columns: Sequence[_Seen]) -> _Manifests:
+    by_kind: dict[tuple[Any, ...], int] = {}
+    kind_of = [by_kind.setdefault(c.kind, len(by_kind)) for c in columns]
+    first = {k: i for i, k in reversed(list(enumerate(kind_of)))}
+    failing: dict[str, list[int]] = {}
+    for i, seen in enumerate(columns):
+        for control in seen.findings:
+            failing.setdefault(control, []).append(i)
+    return _Manifests(columns, kind_of, [columns[first[k]]._replace(findings={}) for k in range(len(by_kind))],
+                      failing)
+
+
+def _rows(ruleset: Ruleset, manifests: _Manifests, when: When) -> tuple[Row, ...]:
     rows = []
     for control in catalog().values():
         requirement = ruleset.requirements.get(control.id)
         if requirement is None or (requirement.proposed and not when.include_proposed):
             continue
         pending = when.pending(requirement)
-        cells = _row_cells(ruleset.id, requirement, pending, columns, kind_of)
-        rows.append(Row(requirement, control, pending, cells))
+        rows.append(Row(requirement, control, pending, _row_cells(ruleset.id, requirement, pending, manifests)))
     return tuple(rows)
 
 
-def _row_cells(ruleset: str, requirement: ControlRequirement, pending: bool, columns: Sequence[_Seen],
-               kind_of: Sequence[int]) -> tuple[Cell, ...]:
-    """A requirement's cells: judged per manifest where it has a finding of the control, else once
-    per kind of manifest (a report of 10,000 manifests has a few kinds)."""
-    judged: dict[int, Cell] = {}
-    cells = []
-    for seen, kind in zip(columns, kind_of, strict=True):
-        if requirement.control in seen.findings:
-            cells.append(_cell(ruleset, requirement, pending, seen))
-            continue
-        if kind not in judged:
-            judged[kind] = _cell(ruleset, requirement, pending, seen)
-        cells.append(judged[kind])
+def _row_cells(ruleset: str, requirement: ControlRequirement, pending: bool, manifests: _Manifests) -> tuple[Cell, ...]:
+    """A requirement's cells: judged once per kind of manifest (a report of 10,000 manifests has a
+    few kinds), and per manifest where it has a finding of the control."""
+    judged = [_cell(ruleset, requirement, pending, seen) for seen in manifests.kinds]
+    cells = [judged[k] for k in manifests.kind_of]
+    for i in manifests.failing.get(requirement.control, ()):
+        cells[i] = _cell(ruleset, requirement, pending, manifests.seen[i])
     return tuple(cells)
 
 

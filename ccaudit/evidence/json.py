@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -17,7 +16,10 @@ from ccaudit.evidence import (
     Row,
     Section,
     binds,
+    cells_of,
     own_values,
+    score_of,
+    statuses,
 )
 from ccaudit.model import Finding, Upcoming
 from ccaudit.render import flow
@@ -47,8 +49,11 @@ def render(evidence: Evidence) -> str:
     return "".join(lines(evidence))
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder (json.dumps makes one per call with options)
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def _pair(key: str, value: Any) -> str:
@@ -68,31 +73,32 @@ def manifests(evidence: Evidence) -> list[dict[str, Any]]:
 def _section_head(evidence: Evidence, section: Section) -> str:
     worst = evidence.most_failed(section.rows)
     head = {"id": section.ruleset.id, "title": section.ruleset.title,
-            "score": _score(evidence.score(c for r in section.rows for c in r.cells)),
+            "score": _score(evidence.score(cells_of(section.rows))),
             "mostFailed": None if worst is None else {"control": worst[0], "failures": worst[1]}}
     return _dump(head)[:-1] + ', "requirements": ['
 
 
 def requirement(evidence: Evidence, row: Row, kind_of: Sequence[int]) -> str:
-    """One requirement as JSON text; a cell without findings is encoded once per kind of manifest
-    (``kind_of``: per column, the number of its rulesets and personal data)."""
+    """One requirement as JSON text (``kind_of``: per manifest, the number of its rulesets and personal data)."""
     req = row.requirement
     head = {"control": row.control.id, "slug": row.control.slug, "title": row.control.title,
             "inForce": not row.upcoming, "effectiveDate": req.effective, "proposed": req.proposed,
             "parameters": {k: flow(v) for k, v in req.parameters.items()},
             "citations": [{"ref": c.ref, "verified": c.verified, "quote": c.quote, "parameter": c.parameter}
                           for c in req.citations]}
-    seen: dict[tuple[int, int], str] = {}
-    cells = []
-    for column, x, kind in zip(evidence.columns, row.cells, kind_of, strict=True):
-        if x.findings:
-            cells.append(_dump(cell(evidence, row, column, x)))
-            continue
-        key = (id(x), kind)  # cells without findings are shared objects (one per status and reason)
-        if key not in seen:
-            seen[key] = _dump(cell(evidence, row, column, x))
-        cells.append(seen[key])
-    return _dump(head)[:-1] + ', "cells": [' + ", ".join(cells) + "]}"
+    return _dump(head)[:-1] + ', "cells": [' + _cells(evidence, row, kind_of) + "]}"
+
+
+def _cells(evidence: Evidence, row: Row, kind_of: Sequence[int]) -> str:
+    """The row's cells, each distinct one encoded once: a cell without findings is a shared object
+    (one per status and reason), whose text depends on the kind of manifest only where the
+    requirement has parameters (their values). The work per cell is done by zip, map and dict
+    (848,000 cells at 10,000 manifests)."""
+    ids = list(map(id, row.cells))
+    keys: list[Any] = list(zip(ids, kind_of, strict=True)) if row.requirement.parameters else ids
+    some = dict(zip(keys, range(len(keys)), strict=True))  # each distinct key -> one of its manifests
+    text = {key: _dump(cell(evidence, row, evidence.columns[i], row.cells[i])) for key, i in some.items()}
+    return ", ".join(map(text.__getitem__, keys))
 
 
 def cell(evidence: Evidence, row: Row, column: Column, x: Cell) -> dict[str, Any]:
@@ -131,11 +137,10 @@ def upcoming(u: Upcoming) -> dict[str, Any]:
 
 
 def summary(evidence: Evidence) -> dict[str, Any]:
-    cells = [c for s in evidence.sections for r in s.rows for c in r.cells]
-    worst = evidence.most_failed(r for s in evidence.sections for r in s.rows)
-    counted = Counter(c.status for c in cells)
+    rows = [r for s in evidence.sections for r in s.rows]
+    worst, counted = evidence.most_failed(rows), statuses(cells_of(rows))
     return {"manifests": len(evidence.columns), "rulesets": len(evidence.sections),
             "byStatus": {s: counted[s] for s in STATUSES},
-            "score": _score(evidence.score(cells)), "failedRequirements": len(evidence.failed()),
+            "score": _score(score_of(counted)), "failedRequirements": len(evidence.failed()),
             "mostFailed": None if worst is None else {"control": worst[0], "failures": worst[1]},
             "exceptions": len(evidence.register), "expiredExceptions": sum(e.expired for e in evidence.register)}
