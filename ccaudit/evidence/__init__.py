@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from itertools import chain, compress
+from itertools import compress
 from operator import add, attrgetter
 from typing import Any, NamedTuple
 
@@ -68,6 +68,7 @@ class Row(NamedTuple):
     control: Control
     upcoming: bool  # not yet effective on the report's day
     cells: tuple[Cell, ...]
+    counts: Mapping[str, int]  # cells per status
 
 
 class Section(NamedTuple):
@@ -129,7 +130,7 @@ class Evidence(NamedTuple):
         """The control that fails on the most manifests, and on how many."""
         counts: dict[str, int] = {}
         for row in rows:
-            counts[row.control.id] = max(counts.get(row.control.id, 0), list(map(_STATUS, row.cells)).count("fail"))
+            counts[row.control.id] = max(counts.get(row.control.id, 0), row.counts.get("fail", 0))
         best = max(sorted(counts.items()), key=lambda kv: kv[1], default=None)
         return best if best is not None and best[1] else None
 
@@ -139,8 +140,12 @@ class Evidence(NamedTuple):
         return _merged(rulesets, column.result.pd, self.when).get(control, {})
 
 
-def cells_of(rows: Iterable[Row]) -> Iterator[Cell]:
-    return chain.from_iterable(row.cells for row in rows)
+def tally(rows: Iterable[Row]) -> Counter[str]:
+    """How many cells of ``rows`` have each status (each row counted when it was judged)."""
+    total: Counter[str] = Counter()
+    for row in rows:
+        total.update(row.counts)
+    return total
 
 
 def statuses(cells: Iterable[Cell]) -> Counter[str]:
@@ -274,7 +279,8 @@ def _rows(ruleset: Ruleset, manifests: _Manifests, when: When) -> tuple[Row, ...
         if requirement is None or (requirement.proposed and not when.include_proposed):
             continue
         pending = when.pending(requirement)
-        rows.append(Row(requirement, control, pending, _row_cells(ruleset.id, requirement, pending, manifests)))
+        cells = _row_cells(ruleset.id, requirement, pending, manifests)
+        rows.append(Row(requirement, control, pending, cells, statuses(cells)))
     return tuple(rows)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ccaudit.evidence import Evidence, Section, cells_of
+from ccaudit.evidence import Evidence, Section, score_of, tally
 from ccaudit.evidence.text import (
     cell_text,
     exemption_age,
@@ -67,7 +67,7 @@ def _matrix(evidence: Evidence) -> str:
 
 def _section(evidence: Evidence, section: Section) -> str:
     ruleset = section.ruleset
-    passing, applicable = evidence.score(cells_of(section.rows))
+    passing, applicable = score_of(tally(section.rows))
     most = evidence.most_failed(section.rows)
     note = f"; most failures: {_e(most[0])} ({most[1]})" if most else ""
     head = "".join(f"<th>{_e(c.label)}</th>" for c in evidence.columns)

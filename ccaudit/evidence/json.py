@@ -16,10 +16,9 @@ from ccaudit.evidence import (
     Row,
     Section,
     binds,
-    cells_of,
     own_values,
     score_of,
-    statuses,
+    tally,
 )
 from ccaudit.model import Finding, Upcoming
 from ccaudit.render import flow
@@ -73,7 +72,7 @@ def manifests(evidence: Evidence) -> list[dict[str, Any]]:
 def _section_head(evidence: Evidence, section: Section) -> str:
     worst = evidence.most_failed(section.rows)
     head = {"id": section.ruleset.id, "title": section.ruleset.title,
-            "score": _score(evidence.score(cells_of(section.rows))),
+            "score": _score(score_of(tally(section.rows))),
             "mostFailed": None if worst is None else {"control": worst[0], "failures": worst[1]}}
     return _dump(head)[:-1] + ', "requirements": ['
 
@@ -97,21 +96,34 @@ def _cells(evidence: Evidence, row: Row, kind_of: Sequence[int]) -> str:
     ids = list(map(id, row.cells))
     keys: list[Any] = list(zip(ids, kind_of, strict=True)) if row.requirement.parameters else ids
     some = dict(zip(keys, range(len(keys)), strict=True))  # each distinct key -> one of its manifests
-    text = {key: _dump(cell(evidence, row, evidence.columns[i], row.cells[i])) for key, i in some.items()}
+    values: dict[int, dict[str, Any]] = {}  # the parameters' values, per kind of manifest
+
+    def values_on(i: int) -> dict[str, Any]:
+        if kind_of[i] not in values:
+            values[kind_of[i]] = _values(evidence, row, evidence.columns[i])
+        return values[kind_of[i]]
+
+    text = {key: _dump(cell(row.cells[i], values_on(i))) for key, i in some.items()}
     return ", ".join(map(text.__getitem__, keys))
 
 
-def cell(evidence: Evidence, row: Row, column: Column, x: Cell) -> dict[str, Any]:
+def cell(x: Cell, values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"status": x.status}
     if x.reason:
         out["reason"] = x.reason
-    if x.status in ("pass", "fail", "waived", "suppressed", "baselined") and row.requirement.parameters:
-        out["value"] = _plain(own_values(row.requirement, column.result.pd))
-        out["effective"] = _plain(evidence.effective(column, row.control.id))
-        out["binding"] = binds(evidence, row, column)
+    if x.status in ("pass", "fail", "waived", "suppressed", "baselined"):
+        out.update(values)
     if x.findings:
         out["findings"] = [finding(f) for f in x.findings]
     return out
+
+
+def _values(evidence: Evidence, row: Row, column: Column) -> dict[str, Any]:
+    """A requirement's own and effective values on a manifest, and whether it binds (none without parameters)."""
+    if not row.requirement.parameters:
+        return {}
+    return {"value": _plain(own_values(row.requirement, column.result.pd)),
+            "effective": _plain(evidence.effective(column, row.control.id)), "binding": binds(evidence, row, column)}
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +150,7 @@ def upcoming(u: Upcoming) -> dict[str, Any]:
 
 def summary(evidence: Evidence) -> dict[str, Any]:
     rows = [r for s in evidence.sections for r in s.rows]
-    worst, counted = evidence.most_failed(rows), statuses(cells_of(rows))
+    worst, counted = evidence.most_failed(rows), tally(rows)
     return {"manifests": len(evidence.columns), "rulesets": len(evidence.sections),
             "byStatus": {s: counted[s] for s in STATUSES},
             "score": _score(score_of(counted)), "failedRequirements": len(evidence.failed()),

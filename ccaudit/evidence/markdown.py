@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccaudit.evidence import Evidence, Section, cells_of
+from ccaudit.evidence import Evidence, Section, score_of, tally
 from ccaudit.evidence.text import (
     cell_text,
     exemption_age,
@@ -56,7 +56,7 @@ def render(evidence: Evidence) -> str:
 
 def _section(evidence: Evidence, section: Section) -> list[str]:
     ruleset = section.ruleset
-    passing, applicable = evidence.score(cells_of(section.rows))
+    passing, applicable = score_of(tally(section.rows))
     worst = evidence.most_failed(section.rows)
     out = ["", f"## {_md(ruleset.id)}: {_md(ruleset.title)}", "",
            f"Score {passing}/{applicable}" + (f"; most failures: {worst[0]} ({worst[1]})" if worst else "") + ".", ""]
