@@ -16,10 +16,12 @@ so both are stable and unique across any set of files:
 
 from __future__ import annotations
 
-import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from xml.etree.ElementTree import Element
 
-from junit_xml import TestCase, TestSuite, _clean_illegal_xml_chars
+from junit_xml import TestCase, TestSuite
 
 from ccaudit.model import Finding, RunResult, printable
 from ccaudit.render import cite
@@ -36,8 +38,11 @@ def render(result: RunResult) -> Iterator[str]:
 
 
 def _suites(result: RunResult) -> Iterator[TestSuite]:
-    paths = repo_files(result)
-    return (suite(group, paths.get(group.file, group.file), result.checked_keys) for group in manifest_groups(result))
+    from ccaudit.rulesets import catalog
+
+    paths, slugs = repo_files(result), {c.id: c.slug for c in catalog().values()}
+    return (suite(group, paths.get(group.file, group.file), result.checked_keys, slugs)
+            for group in manifest_groups(result))
 
 
 def _totals(suites: Iterable[TestSuite]) -> str:
@@ -51,27 +56,62 @@ def _totals(suites: Iterable[TestSuite]) -> str:
 
 
 def _pretty(test_suite: TestSuite) -> str:
-    """One suite's element, indented one level, as minidom pretty-prints it inside the document."""
-    from xml.dom import minidom
-    from xml.etree import ElementTree
-
-    text = _clean_illegal_xml_chars(ElementTree.tostring(test_suite.build_xml_doc(), encoding="unicode"))
-    document, out = minidom.parseString(text.encode("utf-8")), io.StringIO()
-    assert document.documentElement is not None  # the suite's own
-    document.documentElement.writexml(out, "\t", "\t", "\n")
-    document.unlink()  # its nodes point at each other: freed now, not at the next full collection
-    return out.getvalue()
+    """One suite's element, indented one level: the bytes junit-xml's ``prettyprint`` gives (its
+    XML text cleaned of illegal characters, parsed by minidom and written back), written
+    straight from the element (the round trip took twice as long as the check itself)."""
+    out: list[str] = []
+    _write(test_suite.build_xml_doc(), "\t", out)
+    return "".join(out)
 
 
-def suite(group: ManifestGroup, path: str, keys: Mapping[str, tuple[str, ...]]) -> TestSuite:
+def _write(element: Element, indent: str, out: list[str]) -> None:
+    """As minidom's ``writexml(writer, indent, "\t", "\n")``: a lone text child inline, else one
+    child a line; an element without either closes itself."""
+    attributes = "".join(f' {name}="{_escape(_legal(value, _ILLEGAL_IN_ATTRIBUTE))}"'
+                         for name, value in element.attrib.items())
+    out.append(f"{indent}<{element.tag}{attributes}")
+    text, children = _escape(_legal(element.text or "", _ILLEGAL)), list(element)
+    if not children:
+        out.append(f">{text}</{element.tag}>\n" if text else "/>\n")
+        return
+    out.append(">\n" + (f"{indent}\t{text}\n" if text else ""))
+    for child in children:
+        _write(child, indent + "\t", out)
+    out.append(f"{indent}</{element.tag}>\n")
+
+
+def _escape(text: str) -> str:
+    """minidom's escaping (of text and attribute values alike)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")
+
+
+def _legal(text: str, illegal: re.Pattern[str]) -> str:
+    """``text`` without the characters ``illegal`` matches (none is printable: most text has none)."""
+    return text if text.isprintable() else illegal.sub("", text)
+
+
+def _characters(ranges: Iterable[tuple[int, int]]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in ranges) + "]")
+
+
+# What junit-xml's ``_clean_illegal_xml_chars`` drops from the document's text (XML 1.0's
+# excluded and discouraged characters); in an attribute ElementTree has escaped CR, so it stays.
+_DROPPED = [(0x00, 0x08), (0x0E, 0x1F), (0x7F, 0x84), (0x86, 0x9F), (0xD800, 0xDFFF), (0xFDD0, 0xFDDF),
+            *((plane << 16 | 0xFFFE, plane << 16 | 0xFFFF) for plane in range(17))]
+_ILLEGAL_IN_ATTRIBUTE = _characters([*_DROPPED, (0x0B, 0x0C)])
+_ILLEGAL = _characters([*_DROPPED, (0x0B, 0x0D)])
+
+
+def suite(group: ManifestGroup, path: str, keys: Mapping[str, tuple[str, ...]], slugs: Mapping[str, str]) -> TestSuite:
     classname = printable(path if group.manifest is None else f"{path} ({group.manifest})")
     names = numbered(case_name(f.id, f.slug, f.named_path or f.path) for f in group.findings)
     cases = [finding_case(f, name, classname, path) for f, name in zip(group.findings, names, strict=True)]
     cases += [TestCase(name, classname=classname, file=path, elapsed_sec=0.0)
-              for name in passing_names(group, set(names), keys)]
+              for name in passing_names(group, set(names), keys, slugs)]
     return TestSuite(printable(group.title), cases, file=path)
 
 
+@lru_cache(maxsize=4096)  # the passing cases' names repeat from manifest to manifest
 def case_name(control: str, slug: str, path: str) -> str:
     return printable(" ".join(part for part in (control, slug, path) if part))
 
@@ -86,12 +126,10 @@ def numbered(names: Iterable[str]) -> list[str]:
     return out
 
 
-def passing_names(group: ManifestGroup, failing: set[str], keys: Mapping[str, tuple[str, ...]]) -> list[str]:
+def passing_names(group: ManifestGroup, failing: set[str], keys: Mapping[str, tuple[str, ...]],
+                  slugs: Mapping[str, str]) -> list[str]:
     """A case per key each evaluated control checks (``keys``) without a finding there; a control of
     list items (no fixed keys) passes as one case, when it has no finding at all."""
-    from ccaudit.rulesets import catalog
-
-    slugs = {c.id: c.slug for c in catalog().values()}
     failed = {f.id for f in group.findings}
     names: list[str] = []
     for control in group.controls:
