@@ -283,12 +283,19 @@ def _write_extra_reports(result: RunResult, options: ReportOptions, reports: dic
 STEP_SUMMARY_LIMIT = 1_000_000
 
 
-def _bounded(text: str, limit: int) -> str:
-    """``text`` cut at a line so that its UTF-8 size stays within ``limit``, saying so."""
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    kept = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore").rsplit("\n", 1)[0]
-    return kept + "\n\n*The summary is cut here to fit GitHub's limit; the SARIF and JSON reports are complete.*\n"
+def _bounded(pieces: Iterable[str], limit: int) -> str:
+    """The text of ``pieces`` cut at a line so that its UTF-8 size stays within ``limit``, saying
+    so; the pieces past the limit are never made."""
+    kept: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        kept.append(piece.encode("utf-8"))
+        size += len(kept[-1])
+        if size > limit:
+            cut = b"".join(kept)[: limit - 200].decode("utf-8", "ignore").rsplit("\n", 1)[0]
+            return cut + "\n\n*The summary is cut here to fit GitHub's limit; the SARIF and JSON reports are " \
+                         "complete.*\n"
+    return b"".join(kept).decode("utf-8")
 
 
 def _append_step_summary(result: RunResult) -> None:
@@ -298,7 +305,7 @@ def _append_step_summary(result: RunResult) -> None:
         return
     try:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(_bounded("".join(REPORTERS["markdown"](result, ReportOptions())), STEP_SUMMARY_LIMIT))
+            handle.write(_bounded(REPORTERS["markdown"](result, ReportOptions()), STEP_SUMMARY_LIMIT))
     except OSError as exc:
         click.echo(f"ccaudit: warning: cannot append the job summary to {path}: {exc.strerror}", err=True)
 
