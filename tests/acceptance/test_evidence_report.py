@@ -297,3 +297,23 @@ def test_check_does_not_record_the_evidence_facts() -> None:
     assert all(m.rulesets == () for r in plain.files for m in r.manifest_results)
     assert all(m.rulesets for r in asked.files for m in r.manifest_results)
     assert plain.findings == asked.findings
+
+
+def test_cells_shared_per_kind_of_manifest_are_those_judged_one_by_one() -> None:
+    """The matrix judges each kind of manifest once and each manifest with findings alone: every cell
+    equals the cell judged for that manifest by itself (the bundled examples and every control fixture)."""
+    from ccaudit.evidence import _cell, _seen, build
+    from ccaudit.pipeline import RunConfig, run
+    from ccaudit.rulesets import When
+
+    when = When(as_of=DAY)
+    result = run(RunConfig(paths=(str(EXAMPLES), str(ROOT / "tests" / "fixtures" / "controls")), jobs=1,
+                           evidence=True, when=when))
+    evidence = build(result, (), (), when)
+    seen = [_seen(c) for c in evidence.columns]
+    assert len(seen) > 50 and sum(len(r.cells) for s in evidence.sections for r in s.rows) > 1000
+    for section in evidence.sections:
+        for row in section.rows:
+            alone = [_cell(section.ruleset.id, row.requirement, row.upcoming, s) for s in seen]
+            assert list(row.cells) == alone, (section.ruleset.id, row.control.id)
+            assert row.counts == {s: [c.status for c in alone].count(s) for s in {c.status for c in alone}}
