@@ -34,7 +34,7 @@ def _csv(evidence: Evidence) -> Iterator[str]:
 def _oscal(evidence: Evidence) -> Iterator[str]:
     from ccaudit.evidence.oscal import render
 
-    yield render(evidence)
+    yield from render(evidence)
 
 
 FORMATS: dict[str, Callable[[Evidence], Iterator[str]]] = {

@@ -13,15 +13,20 @@ INFORMATION_URI = "https://github.com/ccaudit/ccaudit"
 CONTROLS_URI = f"{INFORMATION_URI}/blob/main/rulesets/controls.yaml"
 
 
-def json_list(items: Iterable[object], depth: int = 0) -> Iterator[str]:
-    """``json.dumps(list(items), indent=2)`` as it reads ``depth`` levels deep in a document, an
-    item at a time (a report of many findings is never held whole)."""
-    pad = "\n" + "  " * (depth + 1)
+_FLAT = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_list(items: Iterable[object], depth: int = 0, indent: int = 2, flat: bool = False) -> Iterator[str]:
+    """``json.dumps(list(items), indent=indent)`` as it reads ``depth`` levels deep in a document,
+    an item at a time (a report of many findings is never held whole); ``flat``: each item on one
+    line (written by json's C encoder, which an indented dump does not use)."""
+    pad = "\n" + " " * indent * (depth + 1)
     opening = "["
     for item in items:
-        yield opening + pad + json.dumps(item, indent=2, ensure_ascii=False).replace("\n", pad)
+        text = _FLAT.encode(item) if flat else json.dumps(item, indent=indent, ensure_ascii=False).replace("\n", pad)
+        yield opening + pad + text
         opening = ","
-    yield "[]" if opening == "[" else "\n" + "  " * depth + "]"
+    yield "[]" if opening == "[" else "\n" + " " * indent * depth + "]"
 
 
 def chunked(lines: Iterable[str], size: int = 2000) -> Iterator[str]:
