@@ -200,7 +200,7 @@ class RunResult(NamedTuple):
 
     def counts(self) -> Counts:
         """What every report's summary says, counted here once."""
-        findings = self.findings
+        findings = [f for r in self.files for f in r.findings]  # in any order: counted, not listed
         active = [f for f in findings if f.suppressed is None]
         names = {(r.file, m.name) for r in self.files for m in r.manifest_results}
         by_severity = tuple((s, sum(1 for f in active if str(f.severity) == s)) for s in SEVERITIES)
@@ -243,9 +243,10 @@ class Policy(NamedTuple):
     def day(self) -> str:
         return self.today or datetime.now(timezone.utc).date().isoformat()
 
-    def applies(self, lines: Sequence[str]) -> bool:
-        """Whether the suppression stage has anything to do for a file of these lines."""
-        return bool(self.waivers or self.baseline or (self.inline and has_directive(lines)))
+    def applies(self, directive: bool) -> bool:
+        """Whether the suppression stage has anything to do for a file (``directive``: it has a
+        ``# ccaudit`` comment, ``has_directive``)."""
+        return bool(self.waivers or self.baseline or (self.inline and directive))
 
 
 # A comment that speaks to ccaudit (`# ccaudit: ignore[...]`, or a malformed attempt at one).

@@ -32,6 +32,7 @@ from ccaudit.loader import (
     load_bytes,
     locate,
     read_file,
+    split,
 )
 from ccaudit.model import (
     FILE_START,
@@ -191,7 +192,8 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
     findings: list[Finding] = []
     manifests: list[ManifestResult] = []
     repo_path = _repo_path(shown)
-    quoted: list[Region] | None = [] if config.policy.inline and has_directive(loaded.lines) else None
+    directive = has_directive(loaded.lines)
+    quoted: list[Region] | None = [] if config.policy.inline and directive else None
     error: LoadProblem | None = None
     for item in loaded.composed:
         if isinstance(item, LoadProblem):
@@ -206,10 +208,10 @@ def check_loaded(shown: str, loaded: LoadedFile, config: RunConfig) -> FileResul
     if error is not None and loaded.has_marker:
         findings.append(_file_problem(error, shown, loaded.lines))
     findings = number_occurrences(sorted(findings, key=lambda f: f.sort_key))
-    if config.policy.applies(loaded.lines):
+    if config.policy.applies(directive):
         from ccaudit.suppress import Commented, apply
 
-        text = Commented(loaded.lines, quoted or [], error.span.line if error else None)
+        text = Commented(loaded.lines, directive, quoted or [], error.span.line if error else None)
         ran = {c for m in manifests for c in m.controls}
         findings = [f for f in apply(findings, text, bool(manifests), ran, shown, repo_path, config.policy)
                     if f.id not in DIRECTIVE_CONTROLS or config.selection.wants(f.id)]
@@ -301,9 +303,7 @@ def manifest_values(path: str) -> list[dict]:
     except OSError as exc:
         raise Stop(f"cannot read {path}: {exc.strerror or exc}") from None
     values = []
-    for document in loaded.composed:
-        if isinstance(document, LoadProblem):
-            break
+    for document in split(loaded.composed)[0]:
         manifest = _classify(document.node, loaded.has_marker) is True
         if manifest and build_value(document) is None and not validate(document).stop:
             values.append(document.value)

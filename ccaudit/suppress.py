@@ -15,7 +15,7 @@ from typing import NamedTuple
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ccaudit.globs import matches
-from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, fingerprint_of, has_directive, number_occurrences
+from ccaudit.model import Finding, Policy, Span, Suppression, Waiver, fingerprint_of, number_occurrences
 from ccaudit.rulesets import catalog, find_control
 
 NOT_INLINE = frozenset({"CCA001", "CCA005", "CCA006"})
@@ -49,10 +49,12 @@ class Directive(NamedTuple):
 
 
 class Commented(NamedTuple):
-    """What the inline stage reads of a file: its lines, where its quoted and block scalars lie
-    (``quoted_regions`` of each document, in order), and the line reading stopped at, if any."""
+    """What the inline stage reads of a file: its lines, whether one is a ``# ccaudit`` comment
+    (``has_directive``), where its quoted and block scalars lie (``quoted_regions`` of each
+    document, in order), and the line reading stopped at, if any."""
 
     lines: Sequence[str]
+    directive: bool
     quoted: Sequence[Region]
     stop: int | None = None
 
@@ -66,7 +68,7 @@ def comment_columns(commented: Commented) -> dict[int, int]:
     read as a comment. Lines from ``stop`` on (where the YAML could not be read) are left out.
     One pass over the lines and one over the regions.
     """
-    lines, regions, stop = commented
+    lines, _, regions, stop = commented
     columns: dict[int, int] = {}
     k = 0
     for number, text in enumerate(lines[: None if stop is None else stop - 1], 1):
@@ -223,13 +225,13 @@ def apply(findings: list[Finding], text: Commented, has_manifest: bool, evaluate
     """The whole stage for one file: inline directives (only in a file with a manifest: any
     other YAML may say ``# ccaudit`` for its own reasons), then configuration waivers, then
     the baseline."""
-    if policy.inline and has_manifest and has_directive(text.lines):
+    if policy.inline and has_manifest and text.directive:
         columns = comment_columns(text)
         found = apply_inline(findings, parse_directives(text.lines, columns), Source(text.lines, columns), evaluated,
                              (file, repo_file), policy.day())
         findings = number_occurrences(found)
     if policy.waivers:
-        findings = apply_waivers(findings, policy.waivers, policy.day())
+        findings = apply_waivers(findings, policy.waivers, policy.day(), file)
     return apply_baseline(findings, policy.baseline) if policy.baseline else findings
 
 
@@ -317,12 +319,13 @@ def _meta_finding(control_id: str, directive: Directive, message: str, file: tup
                    suppressible=False)
 
 
-def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: str) -> list[Finding]:
-    """Configuration waivers: they can set aside any control, and the finding still counts as suppressed."""
+def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: str, file: str) -> list[Finding]:
+    """Configuration waivers on one file's findings: they can set aside any control, and the finding
+    still counts as suppressed."""
+    here = [w for w in waivers if not w.paths or any(matches(file, p) for p in w.paths)]  # once per file
     out = []
     for finding in findings:
-        waiver = next((w for w in waivers if w.control == finding.id and finding.suppressed is None
-                       and (not w.paths or any(matches(finding.file, p) for p in w.paths))), None)
+        waiver = next((w for w in here if w.control == finding.id and finding.suppressed is None), None)
         if waiver is None:
             out.append(finding)
         elif waiver.until is not None and waiver.until < today:

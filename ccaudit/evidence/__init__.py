@@ -116,8 +116,7 @@ class Evidence(NamedTuple):
         return list(zip(passing, applicable, strict=True))
 
     def total_score(self) -> tuple[int, int]:
-        scores = self.column_scores()
-        return sum(p for p, _ in scores), sum(a for _, a in scores)
+        return score_of(tally(r for s in self.sections for r in s.rows))
 
     def failed(self) -> set[tuple[str, str | None, str]]:
         """(file, manifest, control) of every failed requirement and unsuppressed input problem."""
@@ -215,14 +214,10 @@ def _columns(result: RunResult) -> tuple[Column, ...]:
 def _ruleset_ids(columns: Sequence[Column], extra: Sequence[Ruleset]) -> list[str]:
     """The rulesets that apply to at least one manifest: built-ins in their order, then added ones."""
     applied = {r for c in columns for r in c.result.rulesets}
-    order = {r.id: i for i, r in enumerate(extra)}
-    return sorted(applied, key=lambda r: (r in order, order.get(r, 0), _builtin_order().get(r, 0)))
-
-
-def _builtin_order() -> dict[str, int]:
     from ccaudit.rulesets import builtin_ids
 
-    return {r: i for i, r in enumerate(builtin_ids())}
+    order, builtins = {r.id: i for i, r in enumerate(extra)}, {r: i for i, r in enumerate(builtin_ids())}
+    return sorted(applied, key=lambda r: (r in order, order.get(r, 0), builtins.get(r, 0)))
 
 
 class _Seen(NamedTuple):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -20,8 +19,10 @@ from ccaudit.evidence import (
     score_of,
     tally,
 )
-from ccaudit.model import Finding, Upcoming
+from ccaudit.model import Finding
 from ccaudit.render import flow
+from ccaudit.reporters.common import ENCODER
+from ccaudit.reporters.json import upcoming_row
 
 EVIDENCE_VERSION = 1
 
@@ -39,20 +40,13 @@ def lines(evidence: Evidence) -> Iterator[str]:
             yield ("," if j else "") + "\n   " + requirement(evidence, row, kind_of)
         yield "]}"
     yield "],\n " + _pair("register", [exemption(e) for e in evidence.register])
-    yield ",\n " + _pair("upcoming", [upcoming(u) for u in evidence.upcoming])
+    yield ",\n " + _pair("upcoming", [upcoming_row(u) for u in evidence.upcoming])
     yield ",\n " + _pair("inputProblems", [finding(f) for f in evidence.orphans])
     yield ",\n " + _pair("summary", summary(evidence)) + "}\n"
 
 
-def render(evidence: Evidence) -> str:
-    return "".join(lines(evidence))
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder (json.dumps makes one per call with options)
-
-
 def _dump(value: Any) -> str:
-    return _ENCODER.encode(value)
+    return ENCODER.encode(value)
 
 
 def _pair(key: str, value: Any) -> str:
@@ -122,12 +116,8 @@ def _values(evidence: Evidence, row: Row, column: Column) -> dict[str, Any]:
     """A requirement's own and effective values on a manifest, and whether it binds (none without parameters)."""
     if not row.requirement.parameters:
         return {}
-    return {"value": _plain(own_values(row.requirement, column.result.pd)),
-            "effective": _plain(evidence.effective(column, row.control.id)), "binding": binds(evidence, row, column)}
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    return {"value": own_values(row.requirement, column.result.pd),
+            "effective": evidence.effective(column, row.control.id), "binding": binds(evidence, row, column)}
 
 
 def finding(f: Finding) -> dict[str, Any]:
@@ -140,12 +130,6 @@ def finding(f: Finding) -> dict[str, Any]:
 def exemption(e: Exemption) -> dict[str, Any]:
     return {"kind": e.kind, "controls": list(e.controls), "reason": e.reason, "until": e.until, "where": e.where,
             "expired": e.expired, "daysLeft": e.days_left, "findings": e.findings}
-
-
-def upcoming(u: Upcoming) -> dict[str, Any]:
-    return {"ruleset": u.ruleset, "control": u.control, "parameter": u.parameter,
-            "value": list(u.value) if isinstance(u.value, tuple) else u.value,
-            "effective": u.effective, "citation": u.citation}
 
 
 def summary(evidence: Evidence) -> dict[str, Any]:

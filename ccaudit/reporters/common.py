@@ -13,7 +13,7 @@ INFORMATION_URI = "https://github.com/ccaudit/ccaudit"
 CONTROLS_URI = f"{INFORMATION_URI}/blob/main/rulesets/controls.yaml"
 
 
-_FLAT = json.JSONEncoder(ensure_ascii=False)
+ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps with options makes one per call
 
 
 def json_list(items: Iterable[object], depth: int = 0, indent: int = 2, flat: bool = False) -> Iterator[str]:
@@ -23,7 +23,7 @@ def json_list(items: Iterable[object], depth: int = 0, indent: int = 2, flat: bo
     pad = "\n" + " " * indent * (depth + 1)
     opening = "["
     for item in items:
-        text = _FLAT.encode(item) if flat else json.dumps(item, indent=indent, ensure_ascii=False).replace("\n", pad)
+        text = ENCODER.encode(item) if flat else json.dumps(item, indent=indent, ensure_ascii=False).replace("\n", pad)
         yield opening + pad + text
         opening = ","
     yield "[]" if opening == "[" else "\n" + " " * indent * depth + "]"
