@@ -9,13 +9,18 @@ the evaluate stage), never a pass.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccaudit.controls.base import Context, Hit
-from ccaudit.importers import mcp, openapi
 from ccaudit.importers.sources import Loaded, open_source
 from ccaudit.model import Path
 from ccaudit.rulesets import ControlStandard
+
+if TYPE_CHECKING:
+    from ccaudit.importers import openapi
+
+# The importers (OpenAPI, MCP) are imported where a manifest names a source: a check run
+# without one does not pay for them at start-up.
 
 RANK = {"read": 0, "write": 1, "delete": 2, "admin": 3}
 ENOUGH = 12  # names listed in a message at most
@@ -62,6 +67,8 @@ def _names(names: list[str]) -> str:
 
 
 def _openapi(tool: Mapping[str, Any], source: Mapping[str, Any], doc: Any) -> Iterator[Hit]:
+    from ccaudit.importers import openapi
+
     file, wanted = source["openapi"], source.get("operation")
     why = openapi.not_openapi(doc)
     if why is not None:
@@ -96,6 +103,8 @@ def _scopes(tool: Mapping[str, Any], op: openapi.Operation, required: tuple[str,
 
 
 def _mcp(tool: Mapping[str, Any], source: Mapping[str, Any], doc: Any) -> Iterator[Hit]:
+    from ccaudit.importers import mcp
+
     file, wanted = source["mcp"], source.get("server")
     if mcp.servers_key(doc) is None:
         yield Hit((), f"source {file!r} is not an MCP client configuration (no `mcpServers` or `servers` "
@@ -115,6 +124,8 @@ def undeclared_mcp_server(ctx: Context, std: ControlStandard) -> Iterator[Hit]:
     for path, name, real, loaded in _configs(ctx):
         if loaded.problem is not None:
             continue
+        from ccaudit.importers import mcp
+
         if mcp.servers_key(loaded.value) is None:
             yield Hit(path, f"{name!r} is not an MCP client configuration (no `mcpServers` or `servers` mapping), "
                             "so its servers cannot be checked", subject="not-mcp")

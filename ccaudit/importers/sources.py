@@ -21,12 +21,14 @@ class Loaded(NamedTuple):
 
 
 _CACHE: dict[str, Loaded] = {}
+_OPENED: dict[tuple[str, str], tuple[str, Loaded]] = {}  # (folder, path named) -> open_source's answer
 _LIMIT = [MAX_BYTES]  # the run's size bound (a manifest's, from the configuration)
 
 
 def forget(max_bytes: int = MAX_BYTES) -> None:
     """Start a run afresh: files may have changed since the last one (tests run many in one process)."""
     _CACHE.clear()
+    _OPENED.clear()
     _LIMIT[0] = max_bytes
 
 
@@ -75,6 +77,9 @@ def _read(real: str, max_bytes: int) -> Loaded:
 
 
 def open_source(manifest: str, relative: str) -> tuple[str, Loaded]:
-    """(real path or "", what it holds) for a path a manifest names."""
-    real, why = locate_source(manifest, relative)
-    return (real, load(real)) if real is not None else ("", Loaded(problem=why))
+    """(real path or "", what it holds) for a path a manifest names, worked out once per run."""
+    key = (base_folder(manifest), relative)
+    if key not in _OPENED:  # a manifest's controls ask up to three times per tool
+        real, why = locate_source(manifest, relative)
+        _OPENED[key] = (real, load(real)) if real is not None else ("", Loaded(problem=why))
+    return _OPENED[key]

@@ -128,6 +128,14 @@ def test_a_text_run_imports_no_ci_reporter() -> None:
     assert out.split() == ["ccaudit.reporters.common", "ccaudit.reporters.text"]  # common: shared helpers
 
 
+def test_a_run_without_tool_sources_imports_no_importer() -> None:
+    code = ("import sys\nfrom ccaudit.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n"
+            "    pass\nprint(' '.join(sorted(m for m in sys.modules if m.startswith('ccaudit.importers.'))))")
+    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "billing-voice-agent.yaml")],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout.splitlines()[-1]
+    assert out.split() == ["ccaudit.importers.sources"]  # OpenAPI and MCP only where a tool names a source
+
+
 # ---- SARIF -----------------------------------------------------------------------------
 
 
