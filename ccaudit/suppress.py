@@ -138,11 +138,6 @@ def _first_comment_block(lines: Sequence[str], columns: Mapping[int, int]) -> in
     return len(lines)
 
 
-def parse_comment(comment: str, span: Span) -> Directive:
-    """One suppression comment (from its ``#``) read on its own, as the stage reads it."""
-    return _parse(comment, span.line, span, False, False)
-
-
 def _parse(comment: str, line: int, span: Span, own_line: bool, in_header: bool) -> Directive:
     match = _SYNTAX.match(comment)
     if match is None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import compress
 from operator import add, attrgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from ccaudit.model import Finding, ManifestResult, RunResult, Upcoming, Waiver
 from ccaudit.rulesets import (
@@ -28,9 +28,6 @@ from ccaudit.rulesets import (
     resolve_value,
     standard,
 )
-
-if TYPE_CHECKING:
-    from ccaudit.suppress import Directive
 
 STATUSES = ("pass", "fail", "waived", "suppressed", "baselined", "not_applicable", "upcoming")
 APPLICABLE = frozenset(STATUSES[:5])  # the cells a score counts (a waiver never counts as a pass)
@@ -332,6 +329,7 @@ def _soon(upcoming: Iterable[Upcoming], as_of: str) -> tuple[Upcoming, ...]:
 # ---- the exception register ----------------------------------------------------------
 
 _EXPIRED = re.compile(r"expired on (\d{4}-\d{2}-\d{2})")
+_REASON = re.compile(r"""reason=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))""")
 
 
 def register(result: RunResult, waivers: Sequence[Waiver], as_of: str) -> tuple[Exemption, ...]:
@@ -374,14 +372,13 @@ def _inline(findings: Sequence[Finding], as_of: str) -> list[Exemption]:
     for f in findings:
         expired = _EXPIRED.search(f.message) if f.id == "CCA005" else None
         if expired:
-            directive = _directive(f)
-            out.append(Exemption("inline", directive.ids, directive.reason, expired.group(1),
+            reason = _REASON.search(f.source_line)
+            text = next((g for g in reason.groups() if g is not None), "") if reason else ""
+            out.append(Exemption("inline", _directive_ids(f.source_line), text, expired.group(1),
                                  f"{f.file}:{f.span.line}", True, _days_left(expired.group(1), as_of), 0))
     return out
 
 
-def _directive(finding: Finding) -> Directive:
-    """The suppression comment a CCA005 finding stands at, read as the suppression stage reads it."""
-    from ccaudit.suppress import parse_comment
-
-    return parse_comment(finding.source_line[finding.span.column - 1:], finding.span)
+def _directive_ids(comment: str) -> tuple[str, ...]:
+    found = re.search(r"\[([^\]]*)\]", comment)
+    return tuple(p.strip() for p in found.group(1).split(",") if p.strip()) if found else ()

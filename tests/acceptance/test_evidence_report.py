@@ -346,16 +346,3 @@ def test_json_csv_and_oscal_are_written_as_they_are_made(tmp_path: Path) -> None
         finally:
             tracemalloc.stop()
         assert growth < size / 4, fmt
-
-
-def test_an_expired_inline_suppression_is_registered_as_the_suppression_stage_reads_it(tmp_path: Path) -> None:
-    """Its controls and reason come from the comment, parsed as the stage parses it: a slug is its
-    control and an escaped quote a quote (they were read again from the line with a pattern)."""
-    path = tmp_path / "agent.yaml"
-    text = Path(write_manifest(path, passing_manifest(dataSubjectRights=rights(40)))).read_text(encoding="utf-8")
-    path.write_text(text.replace("responseDays: 40", "responseDays: 40  # ccaudit: "
-                                 'ignore[request-response-too-slow] reason="said \\"no\\"" until=2026-01-01'),
-                    encoding="utf-8")
-    register = report_json(str(path))["register"]
-    assert [(e["controls"], e["reason"], e["expired"], e["until"]) for e in register] == [
-        (["CCA602"], 'said "no"', True, "2026-01-01")]
