@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from ccaudit.evidence import APPLICABLE, Cell, Column, Evidence, Row, binds, own_values
+from ccaudit.evidence import APPLICABLE, Column, Evidence, Row, binds, own_values
 from ccaudit.model import printable
 from ccaudit.render import cite, flow
 
@@ -22,30 +22,45 @@ COLUMNS = ("file", "manifest", "ruleset", "control", "slug", "title", "status", 
 
 
 def lines(evidence: Evidence) -> Iterator[str]:
-    """The header, then one requirement's rows at a time."""
+    """The header, then one requirement's rows at a time. What a row's cells share (the manifest's
+    columns, the requirement's, the values per kind of manifest) is written out once."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
+    manifests = [(_safe(c.file), _safe(c.name or "")) for c in evidence.columns]
     for section in evidence.sections:
         for row in section.rows:
-            for column, cell in zip(evidence.columns, row.cells, strict=True):
-                writer.writerow(_row(evidence, section.ruleset.id, row, column, cell))
+            requirement = [_safe(x) for x in (section.ruleset.id, row.control.id, row.control.slug, row.control.title)]
+            citation, values = _safe(cite(row.requirement.citations)), _Values(evidence, row)
+            for manifest, column, cell in zip(manifests, evidence.columns, row.cells, strict=True):
+                judged = cell.status in APPLICABLE and bool(row.requirement.parameters)
+                reason = cell.reason or next((f.suppressed.reason for f in cell.findings if f.suppressed), "")
+                locations = " ".join(f"{f.file}:{f.span.line}" for f in cell.findings)
+                writer.writerow([*manifest, *requirement, cell.status, _safe(reason),
+                                 *(values(column) if judged else ("", "", "")), citation, str(len(cell.findings)),
+                                 _safe(locations)])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
 
 
-def _row(evidence: Evidence, ruleset: str, row: Row, column: Column, cell: Cell) -> list[str]:
-    judged = cell.status in APPLICABLE and bool(row.requirement.parameters)
-    value = flow(own_values(row.requirement, column.result.pd)) if judged else ""
-    effective = flow(evidence.effective(column, row.control.id)) if judged else ""
-    binding = ("true" if binds(evidence, row, column) else "false") if judged else ""
-    reason = cell.reason or next((f.suppressed.reason for f in cell.findings if f.suppressed), "")
-    locations = " ".join(f"{f.file}:{f.span.line}" for f in cell.findings)
-    return [_safe(x) for x in (column.file, column.name or "", ruleset, row.control.id, row.control.slug,
-                               row.control.title, cell.status, reason, value, effective, binding,
-                               cite(row.requirement.citations), str(len(cell.findings)), locations)]
+class _Values:
+    """A requirement's value, effective value and binding on a manifest, once per kind of manifest
+    (they depend only on its rulesets and personal data)."""
+
+    def __init__(self, evidence: Evidence, row: Row) -> None:
+        self.evidence, self.row = evidence, row
+        self.known: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, str, str]] = {}
+
+    def __call__(self, column: Column) -> tuple[str, str, str]:
+        kind = (column.result.rulesets, column.result.pd)
+        if kind not in self.known:
+            evidence, row = self.evidence, self.row
+            self.known[kind] = (_safe(flow(own_values(row.requirement, column.result.pd))),
+                                _safe(flow(evidence.effective(column, row.control.id))),
+                                "true" if binds(evidence, row, column) else "false")
+        return self.known[kind]
 
 
 def _safe(text: str) -> str:
